@@ -1,0 +1,46 @@
+// The Koa application: middleware and routes around the dependencies it is given. No listen() here.
+import cors from '@koa/cors';
+import Router from '@koa/router';
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
+import type { AlertRule } from './alerts/rules.js';
+import { errorHandler, notFound } from './errors.js';
+import type { Logger } from './log.js';
+import { registerAlertRoutes } from './routes/alerts.js';
+import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerStatusRoutes } from './routes/status.js';
+import type { Db } from './store/db.js';
+
+export interface AppDeps {
+  db: Db;
+  rules: readonly AlertRule[];
+  /** Unix seconds; a parameter so tests can drive time. */
+  now: () => number;
+  log: Logger;
+  corsOrigin: string;
+  bodyLimit: string;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+  registerStatusRoutes(router, deps);
+  registerMetricsRoutes(router, deps);
+  registerAlertRoutes(router, deps);
+
+  app.use(errorHandler(deps.log));
+  app.use(notFound);
+  app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'] }));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.bodyLimit,
+      strict: true,
+      // Agents of the original sent JSON with or without a Content-Type; read every body as JSON.
+      detectJSON: () => true,
+    }),
+  );
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// fleetmon-backend: parse options, start the server, stop it cleanly on SIGTERM/SIGINT.
+import { Command } from 'commander';
+import { ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
+import { consoleLogger as log } from './log.js';
+import { startBackend } from './server.js';
+import { DatabaseOpenError, openDatabase } from './store/db.js';
+import { SchemaError, migrateToLatest } from './store/migrate.js';
+
+const program = new Command('fleetmon-backend')
+  .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
+  .showHelpAfterError();
+for (const option of backendOptions()) program.addOption(option);
+
+/** Known failures end with their message and exit 1; anything else shows its stack. */
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError) {
+    log.error(err.message);
+  } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+    log.error(`${(err as Error).message}: another process uses that port; pick another with --port`);
+  } else {
+    log.error(err);
+  }
+  process.exit(1);
+}
+
+program.action(async (raw: RawOptions) => {
+  const config = buildConfig(raw);
+  const backend = await startBackend(config, { log });
+  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+    log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
+  } else {
+    log.warn('POST /metrics is unauthenticated; listening on loopback only (use --host 0.0.0.0 to accept agents from other machines).');
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received: finishing requests in flight, closing the database`);
+    backend.close().then(
+      () => process.exit(0),
+      (err: unknown) => fail(err),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+});
+
+program
+  .command('migrate')
+  .description('bring the database to the latest schema and exit (the server also does this on start)')
+  .action(async () => {
+    const config = buildConfig(program.opts<RawOptions>());
+    const database = openDatabase(config.dbPath);
+    try {
+      const report = await migrateToLatest(database.db);
+      log.info(
+        report.applied.length > 0
+          ? `applied ${report.applied.join(', ')} to ${config.dbPath}`
+          : `${config.dbPath} is already at the latest schema (${report.current})`,
+      );
+    } finally {
+      await database.close();
+    }
+  });
+
+program.parseAsync().catch(fail);

@@ -1,0 +1,68 @@
+// One place that turns errors into HTTP answers: a client's mistake becomes a 4xx with a JSON body
+// that names the problem; anything else is logged with an id and answered 500 with that id.
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { FieldProblem } from '../shared/payload.js';
+import type { Logger } from './log.js';
+
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorBody {
+  error: string;
+  details?: FieldProblem[];
+  error_id?: string;
+}
+
+/** Errors thrown by Koa and its body parser for a bad request carry a 4xx `status`. */
+function clientErrorOf(err: unknown): { status: number; message: string } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, type, message } = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (type === 'entity.parse.failed' || (status === 400 && /json/i.test(String(message)))) {
+    return { status, message: `request body is not valid JSON (${String(message)}): send one JSON object` };
+  }
+  if (type === 'entity.too.large') {
+    return { status, message: 'request body is too large: raise the backend\'s --body-limit if such payloads are expected' };
+  }
+  return { status, message: String(message) };
+}
+
+export function errorHandler(log: Logger) {
+  return async function handleErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof RequestError) {
+        ctx.status = err.status;
+        ctx.body = { error: err.message, ...(err.details ? { details: err.details } : {}) } satisfies ErrorBody;
+        return;
+      }
+      const client = clientErrorOf(err);
+      if (client) {
+        ctx.status = client.status;
+        ctx.body = { error: client.message } satisfies ErrorBody;
+        return;
+      }
+      const id = randomUUID();
+      log.error(`error ${id} on ${ctx.method} ${ctx.path}:`, err);
+      ctx.status = 500;
+      ctx.body = { error: `internal error; the backend log has details under id ${id}`, error_id: id } satisfies ErrorBody;
+    }
+  };
+}
+
+/** Unknown paths and methods answer in JSON like everything else. */
+export async function notFound(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (ctx.body !== undefined && ctx.body !== null) return;
+  if (ctx.status === 404) ctx.body = { error: `no such endpoint: ${ctx.method} ${ctx.path}` } satisfies ErrorBody;
+  if (ctx.status === 405) ctx.body = { error: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}` } satisfies ErrorBody;
+}

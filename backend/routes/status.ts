@@ -1,0 +1,20 @@
+// GET / and GET /health, as the original answers them.
+import type Router from '@koa/router';
+import type { AppDeps } from '../app.js';
+import { countAlertsEverStored } from '../store/alerts.js';
+import { countDevices } from '../store/devices.js';
+
+export function registerStatusRoutes(router: Router, deps: AppDeps): void {
+  router.get('/', (ctx) => {
+    ctx.body = { msg: 'Backend is running' };
+  });
+
+  router.get('/health', async (ctx) => {
+    ctx.body = {
+      status: 'ok',
+      devices_reporting: await countDevices(deps.db),
+      total_alerts: await countAlertsEverStored(deps.db),
+      server_time: deps.now(),
+    };
+  });
+}

@@ -1,0 +1,38 @@
+// Samples: every accepted payload, with the most-queried numbers as real columns.
+import type { MetricsPayload } from '../../shared/payload.js';
+import type { Db } from './db.js';
+
+export interface StoredSample {
+  id: number;
+  deviceId: string;
+  timestamp: number;
+  payload: MetricsPayload;
+}
+
+export async function insertSample(db: Db, payload: MetricsPayload, timestamp: number, receivedAt: number): Promise<number> {
+  const row = await db
+    .insertInto('samples')
+    .values({
+      device_id: payload.agent_id,
+      timestamp,
+      received_at: receivedAt,
+      cpu_percent: payload.cpu?.total_percent ?? null,
+      memory_percent: payload.memory?.percent ?? null,
+      swap_percent: payload.memory?.swap_percent ?? null,
+      payload: JSON.stringify(payload),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The latest sample of every device: one row per device, found through devices.latest_sample_id. */
+export async function latestSamples(db: Db): Promise<StoredSample[]> {
+  const rows = await db
+    .selectFrom('devices')
+    .innerJoin('samples', 'samples.id', 'devices.latest_sample_id')
+    .select(['samples.id', 'samples.device_id', 'samples.timestamp', 'samples.payload'])
+    .orderBy('devices.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, deviceId: r.device_id, timestamp: r.timestamp, payload: JSON.parse(r.payload) as MetricsPayload }));
+}

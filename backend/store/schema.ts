@@ -1,0 +1,64 @@
+// The one source of table types. Every query in backend/store is checked against these.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface DevicesTable {
+  id: string;
+  first_seen: number;
+  last_seen: number;
+  latest_sample_id: number | null;
+}
+
+export interface SamplesTable {
+  id: Generated<number>;
+  device_id: string;
+  /** When the sample was measured, Unix seconds (receive time minus the agent's age_seconds). */
+  timestamp: number;
+  received_at: number;
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  swap_percent: number | null;
+  /** The accepted payload as JSON text. */
+  payload: string;
+}
+
+export type Severity = 'critical' | 'warning';
+export type AlertKind = 'fired' | 'recovered';
+
+export interface AlertsTable {
+  id: Generated<number>;
+  device_id: string;
+  timestamp: number;
+  alert: string;
+  severity: Severity;
+  kind: AlertKind;
+  rule: string;
+  subject: string;
+  value: number | null;
+  threshold: number | null;
+  sample_id: number | null;
+}
+
+export interface AlertStateTable {
+  device_id: string;
+  rule: string;
+  subject: string;
+  since: number;
+  alert_id: number;
+  value: number | null;
+  threshold: number | null;
+}
+
+export interface Database {
+  devices: DevicesTable;
+  samples: SamplesTable;
+  alerts: AlertsTable;
+  alert_state: AlertStateTable;
+}
+
+export type DeviceRow = Selectable<DevicesTable>;
+export type SampleRow = Selectable<SamplesTable>;
+export type NewSample = Insertable<SamplesTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type NewAlert = Insertable<AlertsTable>;
+export type AlertStateRow = Selectable<AlertStateTable>;
+export type AlertStateUpdate = Updateable<AlertStateTable>;

@@ -1,0 +1,8 @@
+// Every migration, listed explicitly so the Migrator works inside a compiled or bundled build
+// (no directory scanning). Append new files here; never edit or reorder landed ones.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+};
