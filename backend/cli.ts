@@ -27,12 +27,13 @@ function fail(err: unknown): never {
 program.action(async (raw: RawOptions) => {
   const config = buildConfig(raw);
   const backend = await startBackend(config, { log });
-  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
-  } else {
+  if (['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
     log.warn('POST /metrics is unauthenticated; listening on loopback only (use --host 0.0.0.0 to accept agents from other machines).');
+  } else {
+    log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
   }
+  // Last, so that a supervisor or test reading the log knows start-up is complete.
+  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

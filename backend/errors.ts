@@ -63,6 +63,9 @@ export function errorHandler(log: Logger) {
 export async function notFound(ctx: Context, next: Next): Promise<void> {
   await next();
   if (ctx.body !== undefined && ctx.body !== null) return;
-  if (ctx.status === 404) ctx.body = { error: `no such endpoint: ${ctx.method} ${ctx.path}` } satisfies ErrorBody;
-  if (ctx.status === 405) ctx.body = { error: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}` } satisfies ErrorBody;
+  const status = ctx.status;
+  if (status === 404) ctx.body = { error: `no such endpoint: ${ctx.method} ${ctx.path}` } satisfies ErrorBody;
+  if (status === 405) ctx.body = { error: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}` } satisfies ErrorBody;
+  // Koa turns a status into 200 when a body is set; keep the one we had.
+  ctx.status = status;
 }

@@ -8,29 +8,30 @@ export async function insertAlert(db: Db, alert: NewAlert): Promise<number> {
   return row.id;
 }
 
+export const recentAlertsQuery = (db: Db, limit: number) =>
+  db.selectFrom('alerts').selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit);
+
 /** The `limit` most recent alerts, returned oldest first (as the original API lists them). */
 export async function recentAlerts(db: Db, limit: number): Promise<AlertRow[]> {
-  const rows = await db
-    .selectFrom('alerts')
-    .selectAll()
-    .orderBy('timestamp', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.reverse();
+  return (await recentAlertsQuery(db, limit).execute()).reverse();
 }
 
 /**
  * How many alerts were ever stored. Alert ids are AUTOINCREMENT and alerts are never deleted,
  * so the highest id is the count, read from the primary key instead of scanning the table.
  */
+export const alertsEverStoredQuery = (db: Db) => db.selectFrom('alerts').select((eb) => eb.fn.max('id').as('n'));
+
 export async function countAlertsEverStored(db: Db): Promise<number> {
-  const row = await db.selectFrom('alerts').select((eb) => eb.fn.max('id').as('n')).executeTakeFirst();
+  const row = await alertsEverStoredQuery(db).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
+export const activeAlertsQuery = (db: Db, deviceId: string) =>
+  db.selectFrom('alert_state').select(['rule', 'subject', 'since']).where('device_id', '=', deviceId);
+
 export async function activeAlertsOf(db: Db, deviceId: string): Promise<ActiveAlert[]> {
-  return db.selectFrom('alert_state').select(['rule', 'subject', 'since']).where('device_id', '=', deviceId).execute();
+  return activeAlertsQuery(db, deviceId).execute();
 }
 
 export async function openAlertState(

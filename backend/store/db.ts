@@ -15,21 +15,23 @@ export interface OpenedDatabase {
 export class DatabaseOpenError extends Error {}
 
 export function openDatabase(path: string): OpenedDatabase {
-  let sqlite: SQLite.Database;
+  let sqlite: SQLite.Database | undefined;
   try {
     sqlite = new SQLite(path);
+    // The busy timeout makes a brief lock by another process (a sqlite3 shell) wait instead of fail;
+    // WAL lets readers run beside the writer; FULL sync means an acknowledged sample survives a
+    // power cut, not only a crash.
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
   } catch (err) {
+    sqlite?.close();
     throw new DatabaseOpenError(
-      `cannot open database ${path}: ${(err as Error).message}. Check that the directory exists and is writable.`,
+      `cannot open database ${path}: ${(err as Error).message}. ` +
+        'Check that the directory exists and is writable, and that the file is a fleetmon SQLite database.',
     );
   }
-  // WAL lets readers (the sqlite3 CLI, GET requests) run beside the writer; the busy timeout makes a
-  // brief lock by another process wait instead of failing; FULL sync means an acknowledged sample
-  // survives a power cut, not only a crash.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
     db,

@@ -27,12 +27,14 @@ export async function insertSample(db: Db, payload: MetricsPayload, timestamp: n
 }
 
 /** The latest sample of every device: one row per device, found through devices.latest_sample_id. */
-export async function latestSamples(db: Db): Promise<StoredSample[]> {
-  const rows = await db
+export const latestSamplesQuery = (db: Db) =>
+  db
     .selectFrom('devices')
     .innerJoin('samples', 'samples.id', 'devices.latest_sample_id')
     .select(['samples.id', 'samples.device_id', 'samples.timestamp', 'samples.payload'])
-    .orderBy('devices.id')
-    .execute();
+    .orderBy('devices.id');
+
+export async function latestSamples(db: Db): Promise<StoredSample[]> {
+  const rows = await latestSamplesQuery(db).execute();
   return rows.map((r) => ({ id: r.id, deviceId: r.device_id, timestamp: r.timestamp, payload: JSON.parse(r.payload) as MetricsPayload }));
 }

@@ -1,0 +1,56 @@
+// The reads behind GET /metrics, GET /alerts and GET /health must not scan the history tables:
+// their cost has to stay the same with a million rows as with ten.
+import { join } from 'node:path';
+import type { Compilable } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../test/helpers.js';
+import { activeAlertsQuery, alertsEverStoredQuery, recentAlertsQuery } from './alerts.js';
+import { type OpenedDatabase, openDatabase } from './db.js';
+import { migrateToLatest } from './migrate.js';
+import { latestSamplesQuery } from './samples.js';
+
+let dir: ReturnType<typeof tempDir>;
+let database: OpenedDatabase;
+
+beforeAll(async () => {
+  dir = tempDir();
+  database = openDatabase(join(dir.path, 'plans.sqlite'));
+  await migrateToLatest(database.db);
+  database.sqlite.exec('analyze');
+});
+
+afterAll(async () => {
+  await database.close();
+  await dir.remove();
+});
+
+function plan(query: Compilable): string {
+  const { sql, parameters } = query.compile();
+  const rows = database.sqlite.prepare(`explain query plan ${sql}`).all(...(parameters as unknown[])) as { detail: string }[];
+  return rows.map((r) => r.detail).join('\n');
+}
+
+describe('query plans of the hot reads', () => {
+  it('GET /metrics walks devices and looks samples up by primary key', () => {
+    const p = plan(latestSamplesQuery(database.db));
+    expect(p).toMatch(/SEARCH samples USING INTEGER PRIMARY KEY/);
+    expect(p).not.toMatch(/SCAN samples/);
+  });
+
+  it('GET /alerts reads the newest rows through the time index', () => {
+    const p = plan(recentAlertsQuery(database.db, 20));
+    expect(p).toMatch(/SCAN alerts USING INDEX alerts_time/);
+    expect(p).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('GET /health counts alerts from the primary key, not by scanning', () => {
+    const p = plan(alertsEverStoredQuery(database.db));
+    expect(p).toMatch(/SEARCH alerts/);
+    expect(p).not.toMatch(/SCAN alerts/);
+  });
+
+  it("a device's open alerts come from alert_state's primary key", () => {
+    const p = plan(activeAlertsQuery(database.db, 'x'));
+    expect(p).toMatch(/SEARCH alert_state USING INDEX sqlite_autoindex_alert_state_1 \(device_id=\?\)/);
+  });
+});

@@ -1,0 +1,122 @@
+// A client's mistake gets a 4xx that names the problem, writes nothing, and the server keeps serving.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningBackend } from '../server.js';
+import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
+import { healthyExample, originalExample } from './payloads.js';
+
+let dir: ReturnType<typeof tempDir>;
+let dbPath: string;
+let backend: RunningBackend;
+
+beforeAll(async () => {
+  dir = tempDir();
+  dbPath = join(dir.path, 'monitor.sqlite');
+  backend = await startTestBackend(dbPath);
+});
+
+afterAll(async () => {
+  await backend.close();
+  await dir.remove();
+});
+
+interface ErrorAnswer {
+  error: string;
+  details?: { field: string; message: string }[];
+}
+
+const rowCounts = () =>
+  queryDb<{ samples: number; devices: number; alerts: number; state: number }>(
+    dbPath,
+    `select (select count(*) from samples) as samples, (select count(*) from devices) as devices,
+            (select count(*) from alerts) as alerts, (select count(*) from alert_state) as state`,
+  )[0];
+
+const postRaw = (body: string, contentType = 'application/json') =>
+  request<ErrorAnswer>(`${backend.url}/metrics`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+// Each case: the body, and the fields (with a piece of their message) the answer must name.
+const invalidPayloads: { name: string; body: unknown; fields: [string, string][] }[] = [
+  { name: 'missing agent_id', body: { cpu: { total_percent: 10 } }, fields: [['agent_id', 'is required']] },
+  { name: 'empty agent_id', body: { agent_id: '' }, fields: [['agent_id', 'must not be empty']] },
+  { name: 'agent_id with unsafe characters', body: { agent_id: 'web 1; drop table' }, fields: [['agent_id', 'may contain only']] },
+  { name: 'agent_id too long', body: { agent_id: 'a'.repeat(129) }, fields: [['agent_id', 'at most 128']] },
+  { name: 'agent_id of the wrong type', body: { agent_id: 42 }, fields: [['agent_id', 'must be a string']] },
+  { name: 'percent as a string', body: { agent_id: 'a', cpu: { total_percent: '95' } }, fields: [['cpu.total_percent', 'expected number']] },
+  { name: 'negative percent', body: { agent_id: 'a', memory: { percent: -3 } }, fields: [['memory.percent', 'between 0 and 100']] },
+  { name: 'percent over 100', body: { agent_id: 'a', disks: [{ mountpoint: '/', percent: 101 }] }, fields: [['disks.0.percent', 'between 0 and 100']] },
+  { name: 'negative zombie count', body: { agent_id: 'a', zombie_processes: -1 }, fields: [['zombie_processes', 'must not be negative']] },
+  { name: 'fractional zombie count', body: { agent_id: 'a', zombie_processes: 1.5 }, fields: [['zombie_processes', 'whole number']] },
+  { name: 'negative network counter', body: { agent_id: 'a', network: [{ bytes_recv: -1, bytes_sent: 0 }] }, fields: [['network.0.bytes_recv', 'must not be negative']] },
+  { name: 'custom_alert not a boolean', body: { agent_id: 'a', custom_alert: 'yes' }, fields: [['custom_alert', 'expected boolean']] },
+  { name: 'critical process state not a boolean', body: { agent_id: 'a', critical_processes: { nginx: 'down' } }, fields: [['critical_processes.nginx', 'expected boolean']] },
+  { name: 'sensor without current', body: { agent_id: 'a', sensors_temperature: { coretemp: [{ label: 'Core 0' }] } }, fields: [['sensors_temperature.coretemp.0.current', 'expected number']] },
+  {
+    name: 'too many disks',
+    body: { agent_id: 'a', disks: Array.from({ length: 257 }, (_, i) => ({ mountpoint: `/m${i}`, percent: 1 })) },
+    fields: [['disks', 'at most 256']],
+  },
+  { name: 'a JSON array instead of an object', body: [originalExample], fields: [['(body)', 'expected object']] },
+  {
+    name: 'several problems at once',
+    body: { agent_id: 'a', cpu: { total_percent: 300 }, memory: { percent: 'high' } },
+    fields: [
+      ['cpu.total_percent', 'between 0 and 100'],
+      ['memory.percent', 'expected number'],
+    ],
+  },
+];
+
+describe('POST /metrics with an invalid payload', () => {
+  for (const c of invalidPayloads) {
+    it(`rejects ${c.name} with 400 naming the field, and writes nothing`, async () => {
+      const answer = await postJson<ErrorAnswer>(`${backend.url}/metrics`, c.body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(/^invalid metrics payload: /);
+      for (const [field, message] of c.fields) {
+        expect(answer.body.details).toContainEqual({ field, message: expect.stringContaining(message) });
+        expect(answer.body.error).toContain(field);
+      }
+      expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });
+    });
+  }
+});
+
+describe('POST /metrics with a body that is not a payload at all', () => {
+  it('rejects malformed JSON with 400 and a message saying so', async () => {
+    const answer = await postRaw('{"agent_id": "a", "cpu": ');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(/not valid JSON/);
+  });
+
+  it('rejects a bare JSON value with 400', async () => {
+    const answer = await postRaw('"hello"');
+    expect(answer.status).toBe(400);
+  });
+
+  it('rejects an empty body with 400 naming agent_id', async () => {
+    const answer = await postRaw('');
+    expect(answer.status).toBe(400);
+    expect(answer.body.details).toContainEqual({ field: 'agent_id', message: expect.stringContaining('is required') });
+  });
+
+  it('rejects a body over the limit with 413 and says which option raises it', async () => {
+    const huge = JSON.stringify({ agent_id: 'a', padding: 'x'.repeat(2 * 1024 * 1024) });
+    const answer = await postRaw(huge);
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toContain('--body-limit');
+  });
+
+  it('rejects numbers JSON cannot hold (1e999 parses to Infinity)', async () => {
+    const answer = await postRaw('{"agent_id": "a", "time_drift": {"drift_seconds": 1e999}}');
+    expect(answer.status).toBe(400);
+    expect(answer.body.details?.[0]?.field).toBe('time_drift.drift_seconds');
+  });
+
+  it('has written nothing for any of them, and keeps serving', async () => {
+    expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });
+    expect((await postJson(`${backend.url}/metrics`, healthyExample)).status).toBe(200);
+    expect(rowCounts()).toEqual({ samples: 1, devices: 1, alerts: 0, state: 0 });
+    expect((await request(`${backend.url}/health`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,64 @@
+// fleetmon-backend's command line: help, the migrate command, and errors that say what to do.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { queryDb, runBackendCli, tempDir } from './helpers.js';
+
+let dir: ReturnType<typeof tempDir> | undefined;
+afterEach(async () => dir?.remove());
+
+describe('fleetmon-backend CLI', () => {
+  it('--help names every option and its environment variable', async () => {
+    const { code, output } = await runBackendCli(['--help']);
+    expect(code).toBe(0);
+    for (const [option, env] of [
+      ['--db', 'FLEETMON_DB'],
+      ['--host', 'FLEETMON_HOST'],
+      ['--port', 'FLEETMON_PORT'],
+      ['--cors-origin', 'FLEETMON_CORS_ORIGIN'],
+      ['--body-limit', 'FLEETMON_BODY_LIMIT'],
+    ]) {
+      expect(output).toContain(option);
+      expect(output).toContain(`env: ${env}`);
+    }
+    expect(output).toContain('migrate');
+  });
+
+  it('migrate creates the schema in a new file, and is a no-op the second time', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    const first = await runBackendCli(['migrate', '--db', db]);
+    expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
+    const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
+    expect(tables.map((t) => t.name)).toEqual(['alert_state', 'alerts', 'devices', 'samples']);
+    const second = await runBackendCli(['migrate', '--db', db]);
+    expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
+  });
+
+  it('refuses a database written by a newer fleetmon, and leaves it untouched', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    await runBackendCli(['migrate', '--db', db]);
+    const raw = new SQLite(db);
+    raw.prepare("insert into kysely_migration (name, timestamp) values ('9999_from_the_future', '2030-01-01T00:00:00.000Z')").run();
+    raw.close();
+    const { code, output } = await runBackendCli(['--db', db, '--port', '0']);
+    expect(code).toBe(1);
+    expect(output).toContain('written by a newer fleetmon');
+    expect(output).toContain('9999_from_the_future');
+    expect(queryDb(db, "select count(*) as n from kysely_migration")).toEqual([{ n: 2 }]);
+  });
+
+  it('says what is wrong with a bad option or an unusable database file', async () => {
+    expect(await runBackendCli(['--port', 'eighty'])).toMatchObject({ code: 1, output: expect.stringContaining('--port must be a whole number') });
+    expect(await runBackendCli(['--body-limit', 'lots'])).toMatchObject({ code: 1, output: expect.stringContaining('--body-limit must be a size') });
+    expect(await runBackendCli(['--db', '/nonexistent-dir/x.sqlite'])).toMatchObject({ code: 1, output: expect.stringContaining('cannot open database') });
+    dir = tempDir();
+    const notDb = join(dir.path, 'notes.txt');
+    writeFileSync(notDb, 'this is not a database, just some text that is long enough to be read as a header...'.repeat(20));
+    const { code, output } = await runBackendCli(['--db', notDb, '--port', '0']);
+    expect(code).toBe(1);
+    expect(output).toMatch(/not a database/);
+  });
+});

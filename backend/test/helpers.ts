@@ -1,0 +1,107 @@
+// Starting real backends for tests: in this process (fast, clock under the test's control) or as
+// the real CLI process (for signals and restarts). Both listen on an ephemeral port over real HTTP
+// and write a real SQLite file in a fresh temporary directory.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { silentLogger } from '../log.js';
+import { type BackendOptions, type RunningBackend, startBackend } from '../server.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const backendCli = join(repoRoot, 'dist/backend/cli.js');
+
+export function tempDir(prefix = 'fleetmon-test-'): { path: string; remove: () => Promise<void> } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export async function startTestBackend(dbPath: string, options: Partial<BackendOptions> = {}): Promise<RunningBackend> {
+  return startBackend(
+    { dbPath, host: '127.0.0.1', port: 0, corsOrigin: '*', bodyLimit: '1mb' },
+    { log: silentLogger, ...options },
+  );
+}
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function request<T = unknown>(url: string, init: RequestInit = {}): Promise<HttpAnswer<T>> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+export function postJson<T = unknown>(url: string, body: unknown): Promise<HttpAnswer<T>> {
+  return request<T>(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Read-only look at the database file, as a sysadmin with sqlite3 would. */
+export function queryDb<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new SQLite(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+export interface BackendProcess {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The real `fleetmon-backend` CLI (built into dist/ by `npm test`'s pretest step). */
+export async function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
+  const child = spawn(process.execPath, [backendCli, '--port', '0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`backend did not start within 10 s:\n${output}`)), 10_000);
+    const look = () => {
+      const match = /listening on (http:\/\/\S+?),/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stderr?.on('data', look);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`backend exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Run the CLI to completion (for commands that exit, like `migrate`). */
+export function runBackendCli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [backendCli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    child.once('exit', (code) => done({ code, output }));
+  });
+}

@@ -1,0 +1,55 @@
+// The real fleetmon-backend process: stopped with SIGTERM and started again on the same file,
+// it neither forgets an open problem nor fires it twice, and recovery still fires.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BackendProcess, postJson, queryDb, request, spawnBackend, tempDir } from './helpers.js';
+import { healthyExample, originalAlertTexts, originalExample } from './payloads.js';
+
+let dir: ReturnType<typeof tempDir> | undefined;
+let running: BackendProcess | undefined;
+
+afterEach(async () => {
+  if (running?.child.exitCode === null) await running.stop('SIGKILL');
+  running = undefined;
+  await dir?.remove();
+});
+
+describe('fleetmon-backend across a restart', () => {
+  it('keeps alert state: no re-fire after restart, recovery still fires', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+
+    running = await spawnBackend(['--db', db]);
+    expect((await postJson(`${running.url}/metrics`, originalExample)).body).toEqual(expect.objectContaining({ ok: true }));
+    expect(await running.stop('SIGTERM')).toBe(0);
+    expect(running.output()).toMatch(/SIGTERM received/);
+
+    running = await spawnBackend(['--db', db]);
+    await postJson(`${running.url}/metrics`, originalExample);
+    expect(queryDb(db, 'select count(*) as n from alerts')).toEqual([{ n: 12 }]);
+    expect((await request<{ total_alerts: number }>(`${running.url}/health`)).body.total_alerts).toBe(12);
+
+    await postJson(`${running.url}/metrics`, healthyExample);
+    const recovered = queryDb<{ alert: string }>(db, "select alert from alerts where kind = 'recovered' order by id");
+    expect(recovered.map((r) => r.alert)).toEqual(originalAlertTexts.map((t) => `${t} - recovered`));
+    expect(queryDb(db, 'select count(*) as n from samples')).toEqual([{ n: 3 }]);
+    expect(await running.stop('SIGINT')).toBe(0);
+  });
+
+  it('logs its database and address on start, and warns that ingest is unauthenticated', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    running = await spawnBackend(['--db', db]);
+    expect(running.output()).toContain(`database ${db}`);
+    expect(running.output()).toMatch(/unauthenticated/);
+    expect(await running.stop()).toBe(0);
+  });
+
+  it('takes its options from environment variables too', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'from-env.sqlite');
+    running = await spawnBackend([], { FLEETMON_DB: db });
+    expect(running.output()).toContain(`database ${db}`);
+    expect((await request(`${running.url}/health`)).status).toBe(200);
+  });
+});
