@@ -5,12 +5,16 @@ import { evaluateRules, type Transition } from './alerts/engine.js';
 import type { AlertRule } from './alerts/rules.js';
 import { activeAlertsOf, closeAlertState, insertAlert, openAlertState } from './store/alerts.js';
 import type { Db } from './store/db.js';
-import { recordDeviceSeen } from './store/devices.js';
-import { insertSample } from './store/samples.js';
+import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devices.js';
+import { findSampleByAgentId, insertSample } from './store/samples.js';
 
 export interface IngestResult {
   sampleId: number;
+  /** When the sample was measured: receive time minus the agent's age_seconds. */
   timestamp: number;
+  /** How the sample was taken: `new` ran the alert engine; `late` (older than the device's latest)
+   * went to history only; `duplicate` had been stored before and changed nothing. */
+  outcome: 'new' | 'late' | 'duplicate';
   transitions: Transition[];
 }
 
@@ -20,14 +24,26 @@ export async function recordSample(
   receivedAt: number,
   rules: readonly AlertRule[],
 ): Promise<IngestResult> {
-  const timestamp = receivedAt;
+  const deviceId = payload.agent_id;
+  // The agent's clock may be wrong; the time since it measured the sample is not.
+  const timestamp = receivedAt - (payload.age_seconds ?? 0);
   return db.transaction().execute(async (trx) => {
+    if (payload.sample_id !== undefined) {
+      const stored = await findSampleByAgentId(trx, deviceId, payload.sample_id);
+      if (stored) return { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] };
+    }
     const sampleId = await insertSample(trx, payload, timestamp, receivedAt);
-    await recordDeviceSeen(trx, payload.agent_id, timestamp, sampleId);
-    const transitions = evaluateRules(await activeAlertsOf(trx, payload.agent_id), payload, rules);
+    const device = await findDevice(trx, deviceId);
+    // Alerts follow time order: a sample older than the latest one must not re-open what it closed.
+    if (device && timestamp < device.last_seen) {
+      await recordEarlierSample(trx, deviceId, timestamp);
+      return { sampleId, timestamp, outcome: 'late', transitions: [] };
+    }
+    await recordDeviceSeen(trx, deviceId, timestamp, sampleId);
+    const transitions = evaluateRules(await activeAlertsOf(trx, deviceId), payload, rules);
     for (const t of transitions) {
       const alertId = await insertAlert(trx, {
-        device_id: payload.agent_id,
+        device_id: deviceId,
         timestamp,
         alert: t.alert,
         severity: t.severity,
@@ -39,19 +55,11 @@ export async function recordSample(
         sample_id: sampleId,
       });
       if (t.kind === 'fired') {
-        await openAlertState(trx, {
-          device_id: payload.agent_id,
-          rule: t.rule,
-          subject: t.subject,
-          since: timestamp,
-          alert_id: alertId,
-          value: t.value,
-          threshold: t.threshold,
-        });
+        await openAlertState(trx, { device_id: deviceId, rule: t.rule, subject: t.subject, since: timestamp, alert_id: alertId, value: t.value, threshold: t.threshold });
       } else {
-        await closeAlertState(trx, payload.agent_id, t.rule, t.subject);
+        await closeAlertState(trx, deviceId, t.rule, t.subject);
       }
     }
-    return { sampleId, timestamp, transitions };
+    return { sampleId, timestamp, outcome: 'new', transitions };
   });
 }

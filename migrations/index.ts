@@ -2,7 +2,9 @@
 // (no directory scanning). Append new files here; never edit or reorder landed ones.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_sample_identity.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_sample_identity': m0002,
 };

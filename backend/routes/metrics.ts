@@ -15,7 +15,7 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
     }
     const result = await recordSample(deps.db, checked.payload, deps.now(), deps.rules);
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
-    ctx.body = { ok: true, timestamp: result.timestamp, server_time: deps.now() };
+    ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };
   });
 
   router.get('/metrics', async (ctx) => {

@@ -15,6 +15,15 @@ export async function recordDeviceSeen(db: Db, id: string, seenAt: number, sampl
     .execute();
 }
 
+/** A sample measured before the device's latest one arrived late: it may only move first_seen back. */
+export async function recordEarlierSample(db: Db, id: string, measuredAt: number): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set((eb) => ({ first_seen: eb.fn('min', [eb.ref('first_seen'), eb.val(measuredAt)]) }))
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function countDevices(db: Db): Promise<number> {
   const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);

@@ -16,6 +16,7 @@ export async function insertSample(db: Db, payload: MetricsPayload, timestamp: n
       device_id: payload.agent_id,
       timestamp,
       received_at: receivedAt,
+      sample_id: payload.sample_id ?? null,
       cpu_percent: payload.cpu?.total_percent ?? null,
       memory_percent: payload.memory?.percent ?? null,
       swap_percent: payload.memory?.swap_percent ?? null,
@@ -24,6 +25,16 @@ export async function insertSample(db: Db, payload: MetricsPayload, timestamp: n
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** A sample already stored under the agent's id for it, if any (a retry of an acknowledged send). */
+export async function findSampleByAgentId(db: Db, deviceId: string, sampleId: string): Promise<{ id: number; timestamp: number } | undefined> {
+  return db
+    .selectFrom('samples')
+    .select(['id', 'timestamp'])
+    .where('device_id', '=', deviceId)
+    .where('sample_id', '=', sampleId)
+    .executeTakeFirst();
 }
 
 /** The latest sample of every device: one row per device, found through devices.latest_sample_id. */

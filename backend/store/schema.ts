@@ -14,6 +14,8 @@ export interface SamplesTable {
   /** When the sample was measured, Unix seconds (receive time minus the agent's age_seconds). */
   timestamp: number;
   received_at: number;
+  /** The agent's id for this sample (retries repeat it); null for agents that send none. */
+  sample_id: string | null;
   cpu_percent: number | null;
   memory_percent: number | null;
   swap_percent: number | null;
