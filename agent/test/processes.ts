@@ -1,0 +1,65 @@
+// Running the real fleetmon-agent process in tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from '../../backend/test/helpers.js';
+
+export const agentCli = join(repoRoot, 'dist/agent/cli.js');
+export const agentBundle = join(repoRoot, 'dist/fleetmon-agent.cjs');
+
+export interface AgentProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnAgent(args: string[], options: { script?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): AgentProcess {
+  const child = spawn(process.execPath, [options.script ?? agentCli, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Run the agent to completion (--print, --once). */
+export async function runAgent(args: string[], options: { script?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const agent = spawnAgent(args, options);
+  const code = await agent.exited;
+  return { code, output: agent.output() };
+}
+
+/** A TCP port that was free a moment ago, so a backend can be restarted on the same address. */
+export function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
