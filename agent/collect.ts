@@ -6,6 +6,7 @@ import { createCpuCollector } from './collectors/cpu.js';
 import { runCustomCheck } from './collectors/custom-check.js';
 import { createDiskCollector, type Statfs } from './collectors/disks.js';
 import { errorMessage } from './collectors/errors.js';
+import { cachedHostInfo } from './collectors/host-info.js';
 import { readMemory } from './collectors/memory.js';
 import { createNetworkCollector } from './collectors/network.js';
 import { scanProcesses } from './collectors/processes.js';
@@ -42,6 +43,7 @@ export function createSampler(options: SamplerOptions): Sampler {
   const cpu = createCpuCollector(ctx);
   const network = createNetworkCollector(ctx);
   const disks = createDiskCollector(ctx, options.statfs ? { statfs: options.statfs } : {});
+  const host = cachedHostInfo();
 
   // The fields each collector fills in, by the name a warning uses for it.
   const collectors: Record<string, () => Promise<PayloadPart>> = {
@@ -51,6 +53,7 @@ export function createSampler(options: SamplerOptions): Sampler {
     sensors_temperature: async () => ({ sensors_temperature: await readHwmonSensors(ctx) }),
     network: async () => ({ network: await network.collect() }),
     'zombie_processes and critical_processes': () => scanProcesses(ctx, criticalProcesses),
+    host: async () => ({ host: await host() }),
     custom_alert: async () =>
       customCheck === undefined ? { custom_alert: false } : runCustomCheck(customCheck, { timeoutMs: customCheckTimeoutMs }),
   };

@@ -54,6 +54,15 @@ export const networkInterfaceSchema = z.looseObject({
   errout: count.optional(),
 });
 
+/** What the machine is; fleetmon's agent sends it with every sample. */
+export const hostInfoSchema = z.looseObject({
+  os: text.optional(),
+  kernel: text.optional(),
+  arch: text.optional(),
+  cpu_model: text.optional(),
+  cpu_cores: count.optional(),
+});
+
 export const metricsPayloadSchema = z.looseObject({
   agent_id: z
     .string({
@@ -85,6 +94,7 @@ export const metricsPayloadSchema = z.looseObject({
       message: `must have at most ${LIMITS.criticalProcesses} entries`,
     })
     .optional(),
+  host: hostInfoSchema.optional(),
   // fleetmon additions for delivery without loss (see agent/spool.ts): a retry carries the same
   // sample_id, and age_seconds says how long ago the sample was measured.
   sample_id: z.string().min(1).max(128).regex(agentIdPattern, 'may contain only letters, digits and . _ : @ -').optional(),
@@ -93,6 +103,7 @@ export const metricsPayloadSchema = z.looseObject({
 });
 
 export type MetricsPayload = z.infer<typeof metricsPayloadSchema>;
+export type HostInfo = z.infer<typeof hostInfoSchema>;
 export type DiskMetrics = z.infer<typeof diskSchema>;
 export type SensorReading = z.infer<typeof sensorSchema>;
 export type NetworkInterfaceMetrics = z.infer<typeof networkInterfaceSchema>;
