@@ -7,6 +7,7 @@ import type { AlertRule } from './alerts/rules.js';
 import { errorHandler, notFound } from './errors.js';
 import type { Logger } from './log.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { Db } from './store/db.js';
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): Koa {
   registerStatusRoutes(router, deps);
   registerMetricsRoutes(router, deps);
   registerAlertRoutes(router, deps);
+  registerHistoryRoutes(router, deps);
 
   app.use(errorHandler(deps.log));
   app.use(notFound);

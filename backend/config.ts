@@ -1,6 +1,7 @@
 // Command-line options and environment variables -> one typed Config.
 import { Option } from 'commander';
 import { resolve } from 'node:path';
+import { DurationError, parseDurationSeconds } from '../shared/duration.js';
 
 export interface Config {
   dbPath: string;
@@ -8,6 +9,10 @@ export interface Config {
   port: number;
   corsOrigin: string;
   bodyLimit: string;
+  retentionSeconds: number;
+  rollupRetentionSeconds: number;
+  /** A rules file (JSON or YAML) changing thresholds; none means the original's rules. */
+  rulesFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -19,6 +24,9 @@ export interface RawOptions {
   port: string;
   corsOrigin: string;
   bodyLimit: string;
+  retention: string;
+  rollupRetention: string;
+  rules?: string;
 }
 
 export const backendOptions = (): Option[] => [
@@ -27,6 +35,9 @@ export const backendOptions = (): Option[] => [
   new Option('--port <number>', 'TCP port to listen on; 0 picks a free one').env('FLEETMON_PORT').default('8000'),
   new Option('--cors-origin <origin>', "allowed CORS origin for browsers; '*' allows all").env('FLEETMON_CORS_ORIGIN').default('*'),
   new Option('--body-limit <size>', 'largest accepted request body, e.g. 512kb or 1mb').env('FLEETMON_BODY_LIMIT').default('1mb'),
+  new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
+  new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
+  new Option('--rules <file>', 'rules file (JSON or YAML) changing thresholds, severities, per-device overrides').env('FLEETMON_RULES'),
 ];
 
 export function parsePort(text: string): number {
@@ -44,12 +55,30 @@ function checkSize(text: string): string {
   return text.trim();
 }
 
+function duration(text: string, option: string): number {
+  try {
+    const seconds = parseDurationSeconds(text, option);
+    if (seconds > 0) return seconds;
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+  }
+  throw new ConfigError(`${option} must be a positive duration such as 30d, 12h or 90m, got '${text}'`);
+}
+
 export function buildConfig(raw: RawOptions): Config {
+  const retentionSeconds = duration(raw.retention, '--retention');
+  const rollupRetentionSeconds = duration(raw.rollupRetention, '--rollup-retention');
+  if (rollupRetentionSeconds < retentionSeconds) {
+    throw new ConfigError(`--rollup-retention (${raw.rollupRetention}) must not be shorter than --retention (${raw.retention})`);
+  }
   return {
     dbPath: resolve(raw.db),
     host: raw.host,
     port: parsePort(raw.port),
     corsOrigin: raw.corsOrigin,
     bodyLimit: checkSize(raw.bodyLimit),
+    retentionSeconds,
+    rollupRetentionSeconds,
+    rulesFile: raw.rules ? resolve(raw.rules) : undefined,
   };
 }

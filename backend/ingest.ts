@@ -6,6 +6,7 @@ import type { AlertRule } from './alerts/rules.js';
 import { activeAlertsOf, closeAlertState, insertAlert, openAlertState } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devices.js';
+import { noteSampleForRollups } from './store/rollups.js';
 import { findSampleByAgentId, insertSample } from './store/samples.js';
 
 export interface IngestResult {
@@ -33,6 +34,7 @@ export async function recordSample(
       if (stored) return { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] };
     }
     const sampleId = await insertSample(trx, payload, timestamp, receivedAt);
+    await noteSampleForRollups(trx, deviceId, timestamp);
     const device = await findDevice(trx, deviceId);
     // Alerts follow time order: a sample older than the latest one must not re-open what it closed.
     if (device && timestamp < device.last_seen) {

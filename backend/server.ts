@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { DEFAULT_RULES, type AlertRule } from './alerts/rules.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 
@@ -13,6 +14,7 @@ export interface RunningBackend {
   port: number;
   database: OpenedDatabase;
   schema: MigrationReport;
+  maintenance: Maintenance;
   /** Stop accepting, let requests in flight finish, close the database. */
   close(): Promise<void>;
 }
@@ -23,6 +25,22 @@ export interface BackendOptions {
   rules?: readonly AlertRule[];
   /** How long in-flight requests may take to finish on close before connections are cut. */
   shutdownGraceMs?: number;
+  /** How often rollups and retention run, in ms; 0 turns the timer off (tests run it by hand). */
+  maintenanceEveryMs?: number;
+}
+
+/** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
+function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: string): () => Promise<void> {
+  if (everyMs <= 0) return async () => {};
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(step).catch((err: unknown) => log.error(`${what} failed:`, err));
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 export const unixNow = (): number => Date.now() / 1000;
@@ -46,10 +64,18 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
+  const now = options.now ?? unixNow;
+  const maintenance = createMaintenance({
+    db: database.db,
+    now,
+    log: options.log,
+    retentionSeconds: config.retentionSeconds,
+    rollupRetentionSeconds: config.rollupRetentionSeconds,
+  });
   const app = createApp({
     db: database.db,
     rules: options.rules ?? DEFAULT_RULES,
-    now: options.now ?? unixNow,
+    now,
     log: options.log,
     corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
@@ -62,6 +88,16 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
+  let stopping = false;
+  const stopMaintenance = repeat(
+    options.maintenanceEveryMs ?? 60_000,
+    async () => {
+      // Bounded steps with a yield between them, so requests get the database in between.
+      while (!stopping && !(await maintenance.runOnce()).idle) await new Promise((r) => setImmediate(r));
+    },
+    options.log,
+    'database maintenance',
+  );
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
@@ -69,8 +105,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     port: address.port,
     database,
     schema,
+    maintenance,
     close() {
       closing ??= (async () => {
+        stopping = true;
+        await stopMaintenance();
         await new Promise<void>((done) => {
           const cut = setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
           http.close(() => {

@@ -6,6 +6,10 @@ export interface DevicesTable {
   first_seen: number;
   last_seen: number;
   latest_sample_id: number | null;
+  /** Seconds between its samples: what the agent says, else inferred from the gaps between them. */
+  interval_seconds: number | null;
+  /** Earliest sample time whose rollups must be recomputed; null when rollups are up to date. */
+  rollup_dirty_from: number | null;
 }
 
 export interface SamplesTable {
@@ -50,11 +54,43 @@ export interface AlertStateTable {
   threshold: number | null;
 }
 
+export interface AlertPendingTable {
+  device_id: string;
+  rule: string;
+  subject: string;
+  /** When the condition started to hold; it fires once it has held for the rule's `for:`. */
+  since: number;
+}
+
+export type RollupResolution = 300 | 3600;
+
+export interface RollupsTable {
+  device_id: string;
+  /** Bucket length in seconds. */
+  resolution: RollupResolution;
+  /** Bucket start, Unix seconds, a multiple of the resolution. */
+  bucket: number;
+  /** Series name, e.g. `cpu`, `disk:/:percent` (see backend/history/series.ts). */
+  series: string;
+  avg: number;
+  max: number;
+  /** How many samples the bucket summarises. */
+  count: number;
+}
+
+export interface MaintenanceTable {
+  key: string;
+  value: number;
+}
+
 export interface Database {
   devices: DevicesTable;
   samples: SamplesTable;
   alerts: AlertsTable;
   alert_state: AlertStateTable;
+  alert_pending: AlertPendingTable;
+  rollups: RollupsTable;
+  maintenance: MaintenanceTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -64,3 +100,4 @@ export type AlertRow = Selectable<AlertsTable>;
 export type NewAlert = Insertable<AlertsTable>;
 export type AlertStateRow = Selectable<AlertStateTable>;
 export type AlertStateUpdate = Updateable<AlertStateTable>;
+export type RollupRow = Selectable<RollupsTable>;

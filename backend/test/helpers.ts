@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
+import type { Config } from '../config.js';
 import { silentLogger } from '../log.js';
 import { type BackendOptions, type RunningBackend, startBackend } from '../server.js';
 
@@ -18,11 +19,24 @@ export function tempDir(prefix = 'fleetmon-test-'): { path: string; remove: () =
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export async function startTestBackend(dbPath: string, options: Partial<BackendOptions> = {}): Promise<RunningBackend> {
-  return startBackend(
-    { dbPath, host: '127.0.0.1', port: 0, corsOrigin: '*', bodyLimit: '1mb' },
-    { log: silentLogger, ...options },
-  );
+export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Config => ({
+  dbPath,
+  host: '127.0.0.1',
+  port: 0,
+  corsOrigin: '*',
+  bodyLimit: '1mb',
+  retentionSeconds: 30 * 86400,
+  rollupRetentionSeconds: 365 * 86400,
+  rulesFile: undefined,
+  ...overrides,
+});
+
+export async function startTestBackend(
+  dbPath: string,
+  options: Partial<BackendOptions> = {},
+  config: Partial<Config> = {},
+): Promise<RunningBackend> {
+  return startBackend(testConfig(dbPath, config), { log: silentLogger, ...options });
 }
 
 export interface HttpAnswer<T = unknown> {
