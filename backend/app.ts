@@ -3,18 +3,20 @@ import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { AlertRule } from './alerts/rules.js';
+import type { RuleSet } from './alerts/rule-set.js';
 import { errorHandler, notFound } from './errors.js';
 import type { Logger } from './log.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { registerDeviceRoutes } from './routes/devices.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { Db } from './store/db.js';
 
 export interface AppDeps {
   db: Db;
-  rules: readonly AlertRule[];
+  rules: RuleSet;
   /** Unix seconds; a parameter so tests can drive time. */
   now: () => number;
   log: Logger;
@@ -28,11 +30,13 @@ export function createApp(deps: AppDeps): Koa {
   registerStatusRoutes(router, deps);
   registerMetricsRoutes(router, deps);
   registerAlertRoutes(router, deps);
+  registerDeviceRoutes(router, deps);
   registerHistoryRoutes(router, deps);
+  registerRuleRoutes(router, deps);
 
   app.use(errorHandler(deps.log));
   app.use(notFound);
-  app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'] }));
+  app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'], exposeHeaders: ['X-Next-Cursor', 'Link'] }));
   app.use(
     bodyParser({
       enableTypes: ['json'],

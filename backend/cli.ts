@@ -6,6 +6,7 @@ import { consoleLogger as log } from './log.js';
 import { startBackend } from './server.js';
 import { DatabaseOpenError, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
+import { RulesFileError } from './alerts/rule-set.js';
 
 const program = new Command('fleetmon-backend')
   .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
@@ -14,7 +15,7 @@ for (const option of backendOptions()) program.addOption(option);
 
 /** Known failures end with their message and exit 1; anything else shows its stack. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError) {
+  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError) {
     log.error(err.message);
   } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
     log.error(`${(err as Error).message}: another process uses that port; pick another with --port`);

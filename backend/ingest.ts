@@ -2,8 +2,9 @@
 // decided, all in one transaction, so a sample is never stored without its alerts or vice versa.
 import type { MetricsPayload } from '../shared/payload.js';
 import { evaluateRules, type Transition } from './alerts/engine.js';
-import type { AlertRule } from './alerts/rules.js';
-import { activeAlertsOf, closeAlertState, insertAlert, openAlertState } from './store/alerts.js';
+import { nextIntervalEstimate } from './alerts/offline.js';
+import type { RuleSet } from './alerts/rule-set.js';
+import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devices.js';
 import { noteSampleForRollups } from './store/rollups.js';
@@ -19,12 +20,7 @@ export interface IngestResult {
   transitions: Transition[];
 }
 
-export async function recordSample(
-  db: Db,
-  payload: MetricsPayload,
-  receivedAt: number,
-  rules: readonly AlertRule[],
-): Promise<IngestResult> {
+export async function recordSample(db: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet): Promise<IngestResult> {
   const deviceId = payload.agent_id;
   // The agent's clock may be wrong; the time since it measured the sample is not.
   const timestamp = receivedAt - (payload.age_seconds ?? 0);
@@ -41,27 +37,10 @@ export async function recordSample(
       await recordEarlierSample(trx, deviceId, timestamp);
       return { sampleId, timestamp, outcome: 'late', transitions: [] };
     }
-    await recordDeviceSeen(trx, deviceId, timestamp, sampleId);
-    const transitions = evaluateRules(await activeAlertsOf(trx, deviceId), payload, rules);
-    for (const t of transitions) {
-      const alertId = await insertAlert(trx, {
-        device_id: deviceId,
-        timestamp,
-        alert: t.alert,
-        severity: t.severity,
-        kind: t.kind,
-        rule: t.rule,
-        subject: t.subject,
-        value: t.value,
-        threshold: t.threshold,
-        sample_id: sampleId,
-      });
-      if (t.kind === 'fired') {
-        await openAlertState(trx, { device_id: deviceId, rule: t.rule, subject: t.subject, since: timestamp, alert_id: alertId, value: t.value, threshold: t.threshold });
-      } else {
-        await closeAlertState(trx, deviceId, t.rule, t.subject);
-      }
-    }
-    return { sampleId, timestamp, outcome: 'new', transitions };
+    const interval = nextIntervalEstimate(device?.interval_seconds ?? null, device ? timestamp - device.last_seen : null, payload.interval_seconds);
+    await recordDeviceSeen(trx, deviceId, timestamp, sampleId, interval);
+    const evaluation = evaluateRules(await alertStateOf(trx, deviceId), payload, rules.forDevice(deviceId), timestamp);
+    await applyEvaluation(trx, deviceId, evaluation, timestamp, sampleId);
+    return { sampleId, timestamp, outcome: 'new', transitions: evaluation.transitions };
   });
 }

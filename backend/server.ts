@@ -2,7 +2,8 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { DEFAULT_RULES, type AlertRule } from './alerts/rules.js';
+import { checkSilentDevices } from './offline-check.js';
+import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
@@ -15,6 +16,9 @@ export interface RunningBackend {
   database: OpenedDatabase;
   schema: MigrationReport;
   maintenance: Maintenance;
+  rules: RuleSet;
+  /** Look for silent devices now (the timer does this every few seconds); returns those that fell silent. */
+  checkSilentDevices(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish, close the database. */
   close(): Promise<void>;
 }
@@ -22,11 +26,14 @@ export interface RunningBackend {
 export interface BackendOptions {
   log: Logger;
   now?: () => number;
-  rules?: readonly AlertRule[];
+  /** Rules to use instead of --rules (tests). */
+  rules?: RuleSet;
   /** How long in-flight requests may take to finish on close before connections are cut. */
   shutdownGraceMs?: number;
   /** How often rollups and retention run, in ms; 0 turns the timer off (tests run it by hand). */
   maintenanceEveryMs?: number;
+  /** How often silent devices are looked for, in ms; 0 turns the timer off (tests run it by hand). */
+  silenceCheckEveryMs?: number;
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
@@ -56,6 +63,8 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 }
 
 export async function startBackend(config: Config, options: BackendOptions): Promise<RunningBackend> {
+  // Rules first: a mistake in the rules file should stop the start before anything is opened.
+  const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
   try {
@@ -74,7 +83,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   });
   const app = createApp({
     db: database.db,
-    rules: options.rules ?? DEFAULT_RULES,
+    rules,
     now,
     log: options.log,
     corsOrigin: config.corsOrigin,
@@ -88,6 +97,10 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
+  const checkSilent = () => checkSilentDevices(database.db, rules, now());
+  // A device that died while the backend was down is reported at once.
+  await checkSilent();
+  const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
   let stopping = false;
   const stopMaintenance = repeat(
     options.maintenanceEveryMs ?? 60_000,
@@ -106,9 +119,12 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     database,
     schema,
     maintenance,
+    rules,
+    checkSilentDevices: checkSilent,
     close() {
       closing ??= (async () => {
         stopping = true;
+        await stopSilenceCheck();
         await stopMaintenance();
         await new Promise<void>((done) => {
           const cut = setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? 10_000);

@@ -6,6 +6,9 @@ import { DEFAULT_RULES } from './rules.js';
 
 const healthy = (): MetricsPayload => structuredClone(healthyExample);
 
+/** The original rules on one payload, nothing pending. */
+const transitionsOf = (active: ActiveAlert[], payload: MetricsPayload) => evaluateRules({ active, pending: [] }, payload, DEFAULT_RULES, 0).transitions;
+
 /** Apply transitions to an open-alert list, as the store does. */
 function apply(active: ActiveAlert[], transitions: Transition[], now = 0): ActiveAlert[] {
   let next = [...active];
@@ -51,8 +54,9 @@ const boundaries: { rule: string; text: string; severity: string; at: (p: Metric
 ];
 
 describe('the 12 rules of the original alert table', () => {
-  it('has exactly one boundary case per rule', () => {
-    expect(boundaries.map((b) => b.rule).sort()).toEqual(DEFAULT_RULES.map((r) => r.id).sort());
+  it('has exactly one boundary case per rule of the original table', () => {
+    const original = DEFAULT_RULES.filter((r) => r.id !== 'device_offline');
+    expect(boundaries.map((b) => b.rule).sort()).toEqual(original.map((r) => r.id).sort());
   });
 
   for (const b of boundaries) {
@@ -60,26 +64,26 @@ describe('the 12 rules of the original alert table', () => {
       it('does not fire at its limit', () => {
         const p = healthy();
         b.at(p);
-        expect(evaluateRules([], p, DEFAULT_RULES)).toEqual([]);
+        expect(transitionsOf([], p)).toEqual([]);
       });
 
       it('fires just past its limit, once, with its text and severity', () => {
         const p = healthy();
         b.past(p);
-        const fired = evaluateRules([], p, DEFAULT_RULES);
+        const fired = transitionsOf([], p);
         expect(fired).toHaveLength(1);
         expect(fired[0]).toMatchObject({ kind: 'fired', rule: b.rule, alert: b.text, severity: b.severity });
         // Still past the limit: nothing new.
-        expect(evaluateRules(apply([], fired), p, DEFAULT_RULES)).toEqual([]);
+        expect(transitionsOf(apply([], fired), p)).toEqual([]);
       });
 
       it('recovers with " - recovered" and severity warning when back at its limit', () => {
         const bad = healthy();
         b.past(bad);
-        const open = apply([], evaluateRules([], bad, DEFAULT_RULES));
+        const open = apply([], transitionsOf([], bad));
         const good = healthy();
         b.at(good);
-        const recovered = evaluateRules(open, good, DEFAULT_RULES);
+        const recovered = transitionsOf(open, good);
         expect(recovered).toEqual([expect.objectContaining({ kind: 'recovered', rule: b.rule, alert: `${b.text} - recovered`, severity: 'warning' })]);
         expect(apply(open, recovered)).toEqual([]);
       });
@@ -89,15 +93,15 @@ describe('the 12 rules of the original alert table', () => {
 
 describe('evaluateRules', () => {
   it('fires the 12 alerts of the original table for its example payload, in table order', () => {
-    const fired = evaluateRules([], originalExample, DEFAULT_RULES);
+    const fired = transitionsOf([], originalExample);
     expect(fired.map((t) => t.alert)).toEqual(originalAlertTexts);
     expect(fired.every((t) => t.kind === 'fired')).toBe(true);
   });
 
   it('records the value and threshold that decided an alert', () => {
-    const [cpu] = evaluateRules([], originalExample, DEFAULT_RULES);
+    const [cpu] = transitionsOf([], originalExample);
     expect(cpu).toMatchObject({ rule: 'cpu_high', subject: '', value: 95, threshold: 90 });
-    const heat = evaluateRules([], originalExample, DEFAULT_RULES).find((t) => t.rule === 'overheat');
+    const heat = transitionsOf([], originalExample).find((t) => t.rule === 'overheat');
     expect(heat).toMatchObject({ subject: 'coretemp/Core 0', value: 90, threshold: 85 });
   });
 
@@ -108,7 +112,7 @@ describe('evaluateRules', () => {
       { mountpoint: '/var', percent: 20 },
       { mountpoint: '/home', percent: 99 },
     ];
-    const fired = evaluateRules([], p, DEFAULT_RULES);
+    const fired = transitionsOf([], p);
     expect(fired.map((t) => [t.rule, t.subject])).toEqual([
       ['disk_space_low', '/'],
       ['disk_space_low', '/home'],
@@ -120,7 +124,7 @@ describe('evaluateRules', () => {
       { mountpoint: '/var', percent: 20 },
       { mountpoint: '/home', percent: 50 },
     ];
-    expect(evaluateRules(open, p, DEFAULT_RULES).map((t) => [t.kind, t.subject])).toEqual([['recovered', '/home']]);
+    expect(transitionsOf(open, p).map((t) => [t.kind, t.subject])).toEqual([['recovered', '/home']]);
   });
 
   it('names unlabeled sensors and unnamed interfaces by position', () => {
@@ -130,19 +134,19 @@ describe('evaluateRules', () => {
       { bytes_recv: 1, bytes_sent: 1, errin: 0, errout: 0 },
       { bytes_recv: 1, bytes_sent: 1, errin: 500, errout: 0 },
     ];
-    expect(evaluateRules([], p, DEFAULT_RULES).map((t) => t.subject)).toEqual(['acpitz/#0', '#1']);
+    expect(transitionsOf([], p).map((t) => t.subject)).toEqual(['acpitz/#0', '#1']);
   });
 
   it('ignores a sensor without a high limit', () => {
     const p = healthy();
     p.sensors_temperature = { acpitz: [{ label: 'x', current: 120, high: null, critical: 100 }] };
-    expect(evaluateRules([], p, DEFAULT_RULES)).toEqual([]);
+    expect(transitionsOf([], p)).toEqual([]);
   });
 
   it('does not call a machine with no interfaces listed inactive', () => {
     const p = healthy();
     p.network = [];
-    expect(evaluateRules([], p, DEFAULT_RULES)).toEqual([]);
+    expect(transitionsOf([], p)).toEqual([]);
   });
 
   it('recovers an open problem whose subject is gone from the payload', () => {
@@ -150,7 +154,7 @@ describe('evaluateRules', () => {
       { rule: 'disk_space_low', subject: '/mnt/usb', since: 1 },
       { rule: 'critical_process_down', subject: 'postgres', since: 1 },
     ];
-    const transitions = evaluateRules(open, healthy(), DEFAULT_RULES);
+    const transitions = transitionsOf(open, healthy());
     expect(transitions).toEqual([
       { kind: 'recovered', rule: 'disk_space_low', subject: '/mnt/usb', alert: 'Low Disk Space - recovered', severity: 'warning', value: null, threshold: null },
       {
@@ -171,6 +175,52 @@ describe('evaluateRules', () => {
       { mountpoint: '/', percent: 10 },
       { mountpoint: '/', percent: 95 },
     ];
-    expect(evaluateRules([], p, DEFAULT_RULES).map((t) => [t.rule, t.subject, t.value])).toEqual([['disk_space_low', '/', 95]]);
+    expect(transitionsOf([], p).map((t) => [t.rule, t.subject, t.value])).toEqual([['disk_space_low', '/', 95]]);
+  });
+});
+
+describe('rules changed by a rules file', () => {
+  const cpuRule = DEFAULT_RULES.find((r) => r.id === 'cpu_high')!;
+  const withCpu = (percent: number): MetricsPayload => ({ agent_id: 'h', cpu: { total_percent: percent } });
+
+  it('with for:, holds a problem as pending and fires once it has lasted that long, dated from its start', () => {
+    const rules = [{ ...cpuRule, forSeconds: 120 }];
+    const first = evaluateRules({ active: [], pending: [] }, withCpu(95), rules, 1000);
+    expect(first).toEqual({ transitions: [], pendingStarted: [{ rule: 'cpu_high', subject: '', since: 1000 }], pendingEnded: [] });
+    const pending = first.pendingStarted;
+    expect(evaluateRules({ active: [], pending }, withCpu(95), rules, 1119)).toEqual({ transitions: [], pendingStarted: [], pendingEnded: [] });
+    const fired = evaluateRules({ active: [], pending }, withCpu(96), rules, 1120);
+    expect(fired.transitions).toEqual([expect.objectContaining({ kind: 'fired', rule: 'cpu_high', value: 96, since: 1000 })]);
+    expect(fired.pendingEnded).toEqual(pending);
+  });
+
+  it('with for:, forgets a problem that clears before its time', () => {
+    const rules = [{ ...cpuRule, forSeconds: 120 }];
+    const pending = [{ rule: 'cpu_high', subject: '', since: 1000 }];
+    expect(evaluateRules({ active: [], pending }, withCpu(50), rules, 1060)).toEqual({ transitions: [], pendingStarted: [], pendingEnded: pending });
+  });
+
+  it('with clear_below, recovers only at or below the lower value (no flapping)', () => {
+    const rules = [{ ...cpuRule, clearBelow: 80 }];
+    const active = [{ rule: 'cpu_high', subject: '', since: 0 }];
+    expect(evaluateRules({ active, pending: [] }, withCpu(85), rules, 10).transitions).toEqual([]);
+    expect(evaluateRules({ active, pending: [] }, withCpu(80), rules, 20).transitions).toEqual([
+      expect.objectContaining({ kind: 'recovered', alert: 'High CPU usage - recovered', value: 80 }),
+    ]);
+  });
+
+  it('with a changed threshold and severity, judges by them', () => {
+    const rules = [{ ...cpuRule, threshold: 97, severity: 'warning' as const }];
+    expect(evaluateRules({ active: [], pending: [] }, withCpu(96), rules, 0).transitions).toEqual([]);
+    expect(evaluateRules({ active: [], pending: [] }, withCpu(98), rules, 0).transitions).toEqual([
+      expect.objectContaining({ kind: 'fired', severity: 'warning', threshold: 97 }),
+    ]);
+  });
+
+  it('disabled, fires nothing and recovers what it had open', () => {
+    const rules = [{ ...cpuRule, enabled: false }];
+    expect(evaluateRules({ active: [], pending: [] }, withCpu(99), rules, 0).transitions).toEqual([]);
+    const open = evaluateRules({ active: [{ rule: 'cpu_high', subject: '', since: 0 }], pending: [] }, withCpu(99), rules, 5);
+    expect(open.transitions).toEqual([expect.objectContaining({ kind: 'recovered', rule: 'cpu_high', value: null })]);
   });
 });

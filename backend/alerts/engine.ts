@@ -1,14 +1,22 @@
 // The alert engine: what is open now + one payload -> what fires and what recovers.
-// Pure: no database, no clock. A problem fires once and stays open until its condition clears
-// or its subject leaves the payload; then a " - recovered" alert with severity warning follows.
+// Pure: no database, no clock of its own. A problem fires once and stays open until its condition
+// clears (below `clear_below` where a rules file sets hysteresis) or its subject leaves the payload;
+// then a " - recovered" alert with severity warning follows. A rule with `for:` first holds the
+// problem as pending, and fires only once the condition has lasted that long.
 import type { MetricsPayload } from '../../shared/payload.js';
 import type { Severity } from '../store/schema.js';
 import { type AlertRule, RECOVERED_SUFFIX, type RuleInstance } from './rules.js';
 
+/** An open problem, or (in `pending`) a condition waiting out its rule's `for:`. */
 export interface ActiveAlert {
   rule: string;
   subject: string;
   since: number;
+}
+
+export interface AlertState {
+  active: readonly ActiveAlert[];
+  pending: readonly ActiveAlert[];
 }
 
 export interface Transition {
@@ -20,6 +28,16 @@ export interface Transition {
   /** The value that decided it; null when the subject is gone from the payload. */
   value: number | null;
   threshold: number | null;
+  /** For a fired alert: when its condition started (earlier than now after a `for:` wait). */
+  since?: number;
+}
+
+export interface Evaluation {
+  transitions: Transition[];
+  /** Conditions that started holding now and wait out their rule's `for:`. */
+  pendingStarted: ActiveAlert[];
+  /** Pending conditions that fired, cleared or lost their subject. */
+  pendingEnded: ActiveAlert[];
 }
 
 const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
@@ -27,6 +45,7 @@ const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
 /** One instance per subject: if a payload names a subject twice, the firing reading wins. */
 function instancesByKey(rule: AlertRule, payload: MetricsPayload): Map<string, RuleInstance> {
   const byKey = new Map<string, RuleInstance>();
+  if (!rule.enabled) return byKey;
   for (const instance of rule.instances(payload, rule.threshold)) {
     const key = keyOf(rule.id, instance.subject);
     const seen = byKey.get(key);
@@ -35,38 +54,49 @@ function instancesByKey(rule: AlertRule, payload: MetricsPayload): Map<string, R
   return byKey;
 }
 
-export function evaluateRules(
-  active: readonly ActiveAlert[],
-  payload: MetricsPayload,
-  rules: readonly AlertRule[],
-): Transition[] {
-  const open = new Set(active.map((a) => keyOf(a.rule, a.subject)));
-  const transitions: Transition[] = [];
+export function firedTransition(rule: AlertRule, subject: string, value: number, threshold: number | null, since: number): Transition {
+  return { kind: 'fired', rule: rule.id, subject, alert: rule.text(subject), severity: rule.severity, value, threshold, since };
+}
+
+export function recoveredTransition(rule: AlertRule, subject: string, value: number | null, threshold: number | null): Transition {
+  return { kind: 'recovered', rule: rule.id, subject, alert: rule.text(subject) + RECOVERED_SUFFIX, severity: 'warning', value, threshold };
+}
+
+export function evaluateRules(state: AlertState, payload: MetricsPayload, rules: readonly AlertRule[], now: number): Evaluation {
+  const active = new Set(state.active.map((a) => keyOf(a.rule, a.subject)));
+  const pendingSince = new Map(state.pending.map((p) => [keyOf(p.rule, p.subject), p.since]));
+  const out: Evaluation = { transitions: [], pendingStarted: [], pendingEnded: [] };
+
   for (const rule of rules) {
     const seen = instancesByKey(rule, payload);
     for (const [key, instance] of seen) {
-      const isOpen = open.has(key);
-      if (instance.firing === isOpen) continue;
-      const text = rule.text(instance.subject);
-      transitions.push(
-        instance.firing
-          ? { kind: 'fired', rule: rule.id, subject: instance.subject, alert: text, severity: rule.severity, value: instance.value, threshold: instance.threshold }
-          : { kind: 'recovered', rule: rule.id, subject: instance.subject, alert: text + RECOVERED_SUFFIX, severity: 'warning', value: instance.value, threshold: instance.threshold },
-      );
+      const { subject, value, threshold } = instance;
+      if (active.has(key)) {
+        // Hysteresis: an open problem clears only at or below clear_below.
+        const cleared = rule.clearBelow === null ? !instance.firing : value <= rule.clearBelow;
+        if (cleared) out.transitions.push(recoveredTransition(rule, subject, value, threshold));
+        continue;
+      }
+      const since = pendingSince.get(key);
+      if (!instance.firing) {
+        if (since !== undefined) out.pendingEnded.push({ rule: rule.id, subject, since });
+        continue;
+      }
+      const started = since ?? now;
+      if (now - started >= rule.forSeconds) {
+        out.transitions.push(firedTransition(rule, subject, value, threshold, started));
+        if (since !== undefined) out.pendingEnded.push({ rule: rule.id, subject, since });
+      } else if (since === undefined) {
+        out.pendingStarted.push({ rule: rule.id, subject, since: now });
+      }
     }
-    // An open problem whose subject is no longer reported (a disk unmounted, a field dropped) recovers.
-    for (const a of active) {
-      if (a.rule !== rule.id || seen.has(keyOf(a.rule, a.subject))) continue;
-      transitions.push({
-        kind: 'recovered',
-        rule: rule.id,
-        subject: a.subject,
-        alert: rule.text(a.subject) + RECOVERED_SUFFIX,
-        severity: 'warning',
-        value: null,
-        threshold: null,
-      });
+    // Whatever is no longer reported (a disk unmounted, a field dropped, the rule disabled) ends.
+    for (const a of state.active) {
+      if (a.rule === rule.id && !seen.has(keyOf(a.rule, a.subject))) out.transitions.push(recoveredTransition(rule, a.subject, null, null));
+    }
+    for (const p of state.pending) {
+      if (p.rule === rule.id && !seen.has(keyOf(p.rule, p.subject))) out.pendingEnded.push(p);
     }
   }
-  return transitions;
+  return out;
 }

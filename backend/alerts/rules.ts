@@ -24,7 +24,20 @@ export interface AlertRule {
   /** Default threshold; null where each instance carries its own (sensors). */
   threshold: number | null;
   instances: (payload: MetricsPayload, threshold: number | null) => RuleInstance[];
+  /** Whether a rules file may set `clear_below` (rules that fire when a number goes above a limit). */
+  hysteresis: boolean;
+  /** A disabled rule fires nothing, and what it had open recovers. */
+  enabled: boolean;
+  /** How long the condition must hold before the alert fires (Prometheus' `for:`); 0 fires at once. */
+  forSeconds: number;
+  /** Hysteresis: once fired, recover only when the value is at or below this; null = the threshold. */
+  clearBelow: number | null;
+  /** Only for device_offline: silent for longer than factor × the device's interval (and the threshold). */
+  factor?: number;
 }
+
+/** The settings a rules file may change, with the original's behaviour as defaults. */
+const judged = { enabled: true, forSeconds: 0, clearBelow: null } as const;
 
 export const RECOVERED_SUFFIX = ' - recovered';
 
@@ -63,17 +76,19 @@ function eachItem<T>(
 
 const interfaceName = (iface: { name?: string | undefined }, index: number) => iface.name ?? `#${index}`;
 
-function sensorInstances(payload: MetricsPayload): RuleInstance[] {
+/** Each sensor against its own `high` limit, or against a threshold a rules file sets for all. */
+function sensorInstances(payload: MetricsPayload, threshold: number | null): RuleInstance[] {
   const out: RuleInstance[] = [];
   for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
     sensors.forEach((sensor, index) => {
+      const limit = threshold ?? sensor.high;
       // A sensor without a `high` limit cannot be judged by this rule.
-      if (sensor.high === undefined || sensor.high === null) return;
+      if (limit === undefined || limit === null) return;
       out.push({
         subject: `${chip}/${sensor.label || `#${index}`}`,
         value: sensor.current,
-        threshold: sensor.high,
-        firing: sensor.current > sensor.high,
+        threshold: limit,
+        firing: sensor.current > limit,
       });
     });
   }
@@ -88,8 +103,18 @@ function allInterfacesInactive(payload: MetricsPayload): RuleInstance[] {
   return [{ subject: '', value: traffic, threshold: 0, firing: traffic === 0 }];
 }
 
+/** Seconds a device may stay silent before `Device not reporting`: max(factor × interval, threshold). */
+export function silenceLimit(rule: Pick<AlertRule, 'threshold' | 'factor'>, intervalSeconds: number | null): number {
+  const minimum = rule.threshold ?? 60;
+  return intervalSeconds === null ? minimum : Math.max((rule.factor ?? 3) * intervalSeconds, minimum);
+}
+
+export const OFFLINE_RULE_ID = 'device_offline';
+
 export const DEFAULT_RULES: readonly AlertRule[] = [
   {
+    ...judged,
+    hysteresis: true,
     id: 'cpu_high',
     text: fixed('High CPU usage'),
     severity: 'critical',
@@ -98,6 +123,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => p.cpu?.total_percent),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'memory_high',
     text: fixed('High Memory usage'),
     severity: 'critical',
@@ -106,6 +133,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => p.memory?.percent),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'swap_high',
     text: fixed('High swap usage'),
     severity: 'warning',
@@ -114,6 +143,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => p.memory?.swap_percent),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'disk_space_low',
     text: fixed('Low Disk Space'),
     severity: 'critical',
@@ -122,6 +153,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: eachItem((p) => p.disks, (d) => d.mountpoint, (d) => d.percent),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'inode_high',
     text: fixed('High inode usage'),
     severity: 'warning',
@@ -130,6 +163,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: eachItem((p) => p.disks, (d) => d.mountpoint, (d) => d.inode_percent),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'overheat',
     text: fixed('Overheat detected'),
     severity: 'critical',
@@ -138,6 +173,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: sensorInstances,
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'time_drift_high',
     text: fixed('High time drift'),
     severity: 'warning',
@@ -146,6 +183,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => (p.time_drift ? Math.abs(p.time_drift.drift_seconds) : undefined)),
   },
   {
+    ...judged,
+    hysteresis: false,
     id: 'network_inactive',
     text: fixed('All network interfaces inactive'),
     severity: 'warning',
@@ -154,6 +193,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: allInterfacesInactive,
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'network_errors',
     text: fixed('Network interface errors detected'),
     severity: 'warning',
@@ -166,6 +207,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     ),
   },
   {
+    ...judged,
+    hysteresis: false,
     id: 'custom_alert',
     text: fixed('Custom Alert triggered'),
     severity: 'critical',
@@ -174,6 +217,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => (p.custom_alert === undefined ? undefined : Number(p.custom_alert))),
   },
   {
+    ...judged,
+    hysteresis: true,
     id: 'zombie_processes',
     text: fixed('Zombie processes detected'),
     severity: 'warning',
@@ -182,6 +227,8 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
     instances: machineValue((p) => p.zombie_processes),
   },
   {
+    ...judged,
+    hysteresis: false,
     id: 'critical_process_down',
     text: (name) => `Critical process ${name} is not running`,
     severity: 'critical',
@@ -194,5 +241,17 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
       ([, running]) => Number(running),
       equal,
     ),
+  },
+  {
+    ...judged,
+    hysteresis: false,
+    id: OFFLINE_RULE_ID,
+    text: fixed('Device not reporting'),
+    severity: 'critical',
+    trigger: 'no sample for max(3 × its interval, 60 s)',
+    threshold: 60,
+    factor: 3,
+    // Fired by the backend's silence check (alerts/offline.ts); any sample that arrives clears it.
+    instances: (_payload, threshold) => [{ subject: '', value: 0, threshold: threshold ?? 60, firing: false }],
   },
 ];

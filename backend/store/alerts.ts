@@ -1,7 +1,7 @@
 // Alerts (every fired and recovered alert, kept forever) and alert_state (what is open now).
 import type { Db } from './db.js';
 import type { AlertRow, NewAlert } from './schema.js';
-import type { ActiveAlert } from '../alerts/engine.js';
+import type { ActiveAlert, AlertState, Evaluation } from '../alerts/engine.js';
 
 export async function insertAlert(db: Db, alert: NewAlert): Promise<number> {
   const row = await db.insertInto('alerts').values(alert).returning('id').executeTakeFirstOrThrow();
@@ -20,6 +20,55 @@ export async function recentAlerts(db: Db, limit: number): Promise<AlertRow[]> {
  * How many alerts were ever stored. Alert ids are AUTOINCREMENT and alerts are never deleted,
  * so the highest id is the count, read from the primary key instead of scanning the table.
  */
+export interface AlertFilter {
+  device?: string | undefined;
+  severity?: string | undefined;
+  rule?: string | undefined;
+  /** Inclusive lower and exclusive upper bound on the alert's timestamp. */
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Only alerts older than this one (paging backwards through history). */
+  before?: { timestamp: number; id: number } | undefined;
+  limit: number;
+}
+
+/** The most recent alerts matching a filter, newest first (the caller pages and reorders). */
+export const filteredAlertsQuery = (db: Db, f: AlertFilter) => {
+  let q = db.selectFrom('alerts').selectAll();
+  if (f.device !== undefined) q = q.where('device_id', '=', f.device);
+  if (f.severity !== undefined) q = q.where('severity', '=', f.severity as AlertRow['severity']);
+  if (f.rule !== undefined) q = q.where('rule', '=', f.rule);
+  if (f.since !== undefined) q = q.where('timestamp', '>=', f.since);
+  if (f.until !== undefined) q = q.where('timestamp', '<', f.until);
+  const before = f.before;
+  if (before) {
+    q = q.where((eb) => eb.or([eb('timestamp', '<', before.timestamp), eb.and([eb('timestamp', '=', before.timestamp), eb('id', '<', before.id)])]));
+  }
+  return q.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(f.limit);
+};
+
+export interface OpenProblem {
+  device_id: string;
+  rule: string;
+  subject: string;
+  since: number;
+  value: number | null;
+  threshold: number | null;
+  alert_id: number;
+  alert: string;
+  severity: AlertRow['severity'];
+}
+
+/** What is wrong right now, from alert_state (not guessed from alert texts), oldest problem first. */
+export async function openProblems(db: Db, device?: string): Promise<OpenProblem[]> {
+  let q = db
+    .selectFrom('alert_state')
+    .innerJoin('alerts', 'alerts.id', 'alert_state.alert_id')
+    .select(['alert_state.device_id', 'alert_state.rule', 'alert_state.subject', 'alert_state.since', 'alert_state.value', 'alert_state.threshold', 'alert_state.alert_id', 'alerts.alert', 'alerts.severity']);
+  if (device !== undefined) q = q.where('alert_state.device_id', '=', device);
+  return q.orderBy('alert_state.since').orderBy('alert_state.device_id').execute();
+}
+
 export const alertsEverStoredQuery = (db: Db) => db.selectFrom('alerts').select((eb) => eb.fn.max('id').as('n'));
 
 export async function countAlertsEverStored(db: Db): Promise<number> {
@@ -30,22 +79,48 @@ export async function countAlertsEverStored(db: Db): Promise<number> {
 export const activeAlertsQuery = (db: Db, deviceId: string) =>
   db.selectFrom('alert_state').select(['rule', 'subject', 'since']).where('device_id', '=', deviceId);
 
-export async function activeAlertsOf(db: Db, deviceId: string): Promise<ActiveAlert[]> {
-  return activeAlertsQuery(db, deviceId).execute();
+export async function alertStateOf(db: Db, deviceId: string): Promise<AlertState> {
+  const [active, pending] = await Promise.all([
+    activeAlertsQuery(db, deviceId).execute(),
+    db.selectFrom('alert_pending').select(['rule', 'subject', 'since']).where('device_id', '=', deviceId).execute(),
+  ]);
+  return { active, pending };
 }
 
-export async function openAlertState(
-  db: Db,
-  state: { device_id: string; rule: string; subject: string; since: number; alert_id: number; value: number | null; threshold: number | null },
-): Promise<void> {
-  await db.insertInto('alert_state').values(state).execute();
+/** Record what the engine decided for a device: alerts stored, open problems and waits updated. */
+export async function applyEvaluation(db: Db, deviceId: string, evaluation: Evaluation, timestamp: number, sampleId: number | null): Promise<void> {
+  for (const p of evaluation.pendingEnded) await removeRow(db, 'alert_pending', deviceId, p);
+  for (const p of evaluation.pendingStarted) await db.insertInto('alert_pending').values({ device_id: deviceId, ...p }).execute();
+  for (const t of evaluation.transitions) {
+    const alertId = await insertAlert(db, {
+      device_id: deviceId,
+      timestamp,
+      alert: t.alert,
+      severity: t.severity,
+      kind: t.kind,
+      rule: t.rule,
+      subject: t.subject,
+      value: t.value,
+      threshold: t.threshold,
+      sample_id: sampleId,
+    });
+    if (t.kind === 'fired') {
+      await db
+        .insertInto('alert_state')
+        .values({ device_id: deviceId, rule: t.rule, subject: t.subject, since: t.since ?? timestamp, alert_id: alertId, value: t.value, threshold: t.threshold })
+        .execute();
+    } else {
+      await removeRow(db, 'alert_state', deviceId, t);
+    }
+  }
 }
 
-export async function closeAlertState(db: Db, deviceId: string, rule: string, subject: string): Promise<void> {
-  await db
-    .deleteFrom('alert_state')
-    .where('device_id', '=', deviceId)
-    .where('rule', '=', rule)
-    .where('subject', '=', subject)
-    .execute();
+async function removeRow(db: Db, table: 'alert_state' | 'alert_pending', deviceId: string, key: Pick<ActiveAlert, 'rule' | 'subject'>): Promise<void> {
+  await db.deleteFrom(table).where('device_id', '=', deviceId).where('rule', '=', key.rule).where('subject', '=', key.subject).execute();
+}
+
+/** Forget a device's open problems and waits (DELETE /devices/:id); its alert history stays. */
+export async function clearAlertStateOf(db: Db, deviceId: string): Promise<void> {
+  await db.deleteFrom('alert_state').where('device_id', '=', deviceId).execute();
+  await db.deleteFrom('alert_pending').where('device_id', '=', deviceId).execute();
 }

@@ -1,4 +1,5 @@
-// Devices: one row per agent, with when it was first and last heard from and its latest sample.
+// Devices: one row per agent, with when it was first and last heard from, its reporting interval
+// and its latest sample.
 import type { Db } from './db.js';
 import type { DeviceRow } from './schema.js';
 
@@ -7,11 +8,11 @@ export async function findDevice(db: Db, id: string): Promise<DeviceRow | undefi
 }
 
 /** Record that a device reported: created on first sight, otherwise its latest sample moves on. */
-export async function recordDeviceSeen(db: Db, id: string, seenAt: number, sampleId: number): Promise<void> {
+export async function recordDeviceSeen(db: Db, id: string, seenAt: number, sampleId: number, intervalSeconds: number | null): Promise<void> {
   await db
     .insertInto('devices')
-    .values({ id, first_seen: seenAt, last_seen: seenAt, latest_sample_id: sampleId })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen: seenAt, latest_sample_id: sampleId }))
+    .values({ id, first_seen: seenAt, last_seen: seenAt, latest_sample_id: sampleId, interval_seconds: intervalSeconds })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen: seenAt, latest_sample_id: sampleId, interval_seconds: intervalSeconds }))
     .execute();
 }
 
@@ -27,4 +28,51 @@ export async function recordEarlierSample(db: Db, id: string, measuredAt: number
 export async function countDevices(db: Db): Promise<number> {
   const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export interface DeviceWithLatest extends DeviceRow {
+  latest_timestamp: number | null;
+  latest_payload: string | null;
+  active_alerts: number;
+}
+
+/** Devices with their latest sample and count of open problems: one row each, by id. */
+export const devicesWithLatestQuery = (db: Db) =>
+  db
+    .selectFrom('devices')
+    .leftJoin('samples', 'samples.id', 'devices.latest_sample_id')
+    .selectAll('devices')
+    .select((eb) => [
+      'samples.timestamp as latest_timestamp',
+      'samples.payload as latest_payload',
+      eb
+        .selectFrom('alert_state')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('alert_state.device_id', '=', 'devices.id')
+        .as('active_alerts'),
+    ])
+    .orderBy('devices.id');
+
+export async function devicesWithLatest(db: Db, id?: string): Promise<DeviceWithLatest[]> {
+  const query = id === undefined ? devicesWithLatestQuery(db) : devicesWithLatestQuery(db).where('devices.id', '=', id);
+  const rows = await query.execute();
+  return rows.map((r) => ({ ...r, active_alerts: Number(r.active_alerts ?? 0) }));
+}
+
+/** Devices that may have fallen silent: last heard from before `before`, with no open `rule` alert. */
+export async function silentDevices(db: Db, before: number, rule: string) {
+  return db
+    .selectFrom('devices')
+    .select(['id', 'last_seen', 'interval_seconds'])
+    .where('last_seen', '<', before)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('alert_state').select('rule').whereRef('alert_state.device_id', '=', 'devices.id').where('alert_state.rule', '=', rule))),
+    )
+    .execute();
+}
+
+/** Forget a device (its history stays); false if there was none. */
+export async function deleteDevice(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('devices').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }

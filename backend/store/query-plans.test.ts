@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/helpers.js';
-import { activeAlertsQuery, alertsEverStoredQuery, recentAlertsQuery } from './alerts.js';
+import { activeAlertsQuery, alertsEverStoredQuery, filteredAlertsQuery, recentAlertsQuery } from './alerts.js';
+import { devicesWithLatestQuery } from './devices.js';
 import { type OpenedDatabase, openDatabase } from './db.js';
 import { migrateToLatest } from './migrate.js';
 import { latestSamplesQuery } from './samples.js';
@@ -52,5 +53,18 @@ describe('query plans of the hot reads', () => {
   it("a device's open alerts come from alert_state's primary key", () => {
     const p = plan(activeAlertsQuery(database.db, 'x'));
     expect(p).toMatch(/SEARCH alert_state USING INDEX sqlite_autoindex_alert_state_1 \(device_id=\?\)/);
+  });
+
+  it("a device's alert history is read through its (device, time) index", () => {
+    const p = plan(filteredAlertsQuery(database.db, { device: 'x', limit: 21, before: { timestamp: 5, id: 9 } }));
+    expect(p).toMatch(/SEARCH alerts USING INDEX alerts_device_time \(device_id=\?/);
+    expect(p).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('GET /devices reads each latest sample and open-alert count by key', () => {
+    const p = plan(devicesWithLatestQuery(database.db));
+    expect(p).toMatch(/SEARCH samples USING INTEGER PRIMARY KEY/);
+    expect(p).toMatch(/SEARCH alert_state USING (COVERING )?INDEX sqlite_autoindex_alert_state_1 \(device_id=\?\)/);
+    expect(p).not.toMatch(/SCAN (samples|alerts|alert_state)/);
   });
 });

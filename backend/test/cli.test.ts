@@ -11,14 +11,18 @@ afterEach(async () => dir?.remove());
 
 describe('fleetmon-backend CLI', () => {
   it('--help names every option and its environment variable', async () => {
-    const { code, output } = await runBackendCli(['--help']);
+    const { code, output: raw } = await runBackendCli(['--help']);
     expect(code).toBe(0);
+    const output = raw.replace(/\s+/g, ' ');
     for (const [option, env] of [
       ['--db', 'FLEETMON_DB'],
       ['--host', 'FLEETMON_HOST'],
       ['--port', 'FLEETMON_PORT'],
       ['--cors-origin', 'FLEETMON_CORS_ORIGIN'],
       ['--body-limit', 'FLEETMON_BODY_LIMIT'],
+      ['--retention', 'FLEETMON_RETENTION'],
+      ['--rollup-retention', 'FLEETMON_ROLLUP_RETENTION'],
+      ['--rules', 'FLEETMON_RULES'],
     ]) {
       expect(output).toContain(option);
       expect(output).toContain(`env: ${env}`);
@@ -32,7 +36,7 @@ describe('fleetmon-backend CLI', () => {
     const first = await runBackendCli(['migrate', '--db', db]);
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
     const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
-    expect(tables.map((t) => t.name)).toEqual(['alert_state', 'alerts', 'devices', 'samples']);
+    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'maintenance', 'rollups', 'samples']);
     const second = await runBackendCli(['migrate', '--db', db]);
     expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
   });

@@ -1,0 +1,51 @@
+// What GET /devices says about a device: status and the headline values of its latest sample.
+import type { MetricsPayload } from '../../shared/payload.js';
+import { isSilent } from '../alerts/offline.js';
+import { type AlertRule, OFFLINE_RULE_ID, silenceLimit } from '../alerts/rules.js';
+import type { DeviceWithLatest } from '../store/devices.js';
+
+export interface Headline {
+  timestamp: number;
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  swap_percent: number | null;
+  fullest_disk: { mountpoint: string; percent: number } | null;
+  hottest_sensor: { sensor: string; current: number } | null;
+}
+
+export function headlineOf(payload: MetricsPayload, timestamp: number): Headline {
+  const fullest = (payload.disks ?? []).reduce<Headline['fullest_disk']>(
+    (best, d) => (best === null || d.percent > best.percent ? { mountpoint: d.mountpoint, percent: d.percent } : best),
+    null,
+  );
+  let hottest: Headline['hottest_sensor'] = null;
+  for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
+    sensors.forEach((s, i) => {
+      if (hottest === null || s.current > hottest.current) hottest = { sensor: `${chip}/${s.label || `#${i}`}`, current: s.current };
+    });
+  }
+  return {
+    timestamp,
+    cpu_percent: payload.cpu?.total_percent ?? null,
+    memory_percent: payload.memory?.percent ?? null,
+    swap_percent: payload.memory?.swap_percent ?? null,
+    fullest_disk: fullest,
+    hottest_sensor: hottest,
+  };
+}
+
+export function deviceSummary(device: DeviceWithLatest, rules: readonly AlertRule[], now: number) {
+  const offlineRule = rules.find((r) => r.id === OFFLINE_RULE_ID);
+  const payload = device.latest_payload === null ? undefined : (JSON.parse(device.latest_payload) as MetricsPayload);
+  return {
+    id: device.id,
+    status: offlineRule && isSilent(device.last_seen, device.interval_seconds, offlineRule, now) ? 'offline' : 'online',
+    first_seen: device.first_seen,
+    last_seen: device.last_seen,
+    interval_seconds: device.interval_seconds,
+    offline_after_seconds: offlineRule ? silenceLimit(offlineRule, device.interval_seconds) : null,
+    active_alerts: device.active_alerts,
+    host: payload?.host ?? null,
+    latest: payload && device.latest_timestamp !== null ? headlineOf(payload, device.latest_timestamp) : null,
+  };
+}

@@ -1,0 +1,31 @@
+// The silence check: run on a timer inside the backend (and once at start, judging from the stored
+// last_seen, so a device that died while the backend was down is reported).
+import { evaluateSilence } from './alerts/offline.js';
+import type { RuleSet } from './alerts/rule-set.js';
+import { OFFLINE_RULE_ID } from './alerts/rules.js';
+import { alertStateOf, applyEvaluation } from './store/alerts.js';
+import type { Db } from './store/db.js';
+import { findDevice, silentDevices } from './store/devices.js';
+
+/** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
+export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): Promise<string[]> {
+  // Each device has its own limit (interval, overrides), so every device not yet offline is judged.
+  const candidates = await silentDevices(db, now, OFFLINE_RULE_ID);
+  const fired: string[] = [];
+  for (const candidate of candidates) {
+    const rule = rules.forDevice(candidate.id).find((r) => r.id === OFFLINE_RULE_ID);
+    if (!rule) continue;
+    const didFire = await db.transaction().execute(async (trx) => {
+      // Judged again inside the transaction: a sample may have arrived since the list was read.
+      const device = await findDevice(trx, candidate.id);
+      if (!device) return false;
+      const offlineOpen = (await alertStateOf(trx, device.id)).active.some((a) => a.rule === OFFLINE_RULE_ID);
+      const transition = evaluateSilence({ deviceId: device.id, lastSeen: device.last_seen, intervalSeconds: device.interval_seconds, offlineOpen }, rule, now);
+      if (!transition) return false;
+      await applyEvaluation(trx, device.id, { transitions: [transition], pendingStarted: [], pendingEnded: [] }, now, null);
+      return true;
+    });
+    if (didFire) fired.push(candidate.id);
+  }
+  return fired;
+}
