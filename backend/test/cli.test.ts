@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
-import { queryDb, runBackendCli, tempDir } from './helpers.js';
+import { queryDb, request, runBackendCli, spawnBackend, tempDir } from './helpers.js';
 
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => dir?.remove());
@@ -65,5 +65,28 @@ describe('fleetmon-backend CLI', () => {
     const { code, output } = await runBackendCli(['--db', notDb, '--port', '0']);
     expect(code).toBe(1);
     expect(output).toMatch(/not a database/);
+  });
+
+  it('refuses to start with a broken rules file, saying where the mistake is', async () => {
+    dir = tempDir();
+    const rules = join(dir.path, 'rules.yaml');
+    writeFileSync(rules, 'rules:\n  cpu_high: { threshold: 95, clear_below: 99 }\n');
+    const { code, output } = await runBackendCli(['--db', join(dir.path, 'm.sqlite'), '--port', '0', '--rules', rules]);
+    expect(code).toBe(1);
+    expect(output).toContain(`rules file ${rules}: rules.cpu_high.clear_below (99) must not be above the threshold (95)`);
+  });
+
+  it('starts with a valid rules file and shows it in GET /rules', async () => {
+    dir = tempDir();
+    const rules = join(dir.path, 'rules.yaml');
+    writeFileSync(rules, 'rules:\n  cpu_high: { threshold: 95 }\n');
+    const backend = await spawnBackend(['--db', join(dir.path, 'm.sqlite'), '--rules', rules]);
+    try {
+      const shown = await request<{ source: string; rules: { id: string; threshold: number }[] }>(`${backend.url}/rules`);
+      expect(shown.body.source).toBe(rules);
+      expect(shown.body.rules.find((r) => r.id === 'cpu_high')?.threshold).toBe(95);
+    } finally {
+      expect(await backend.stop()).toBe(0);
+    }
   });
 });
