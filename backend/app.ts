@@ -5,6 +5,7 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { RuleSet } from './alerts/rule-set.js';
 import { errorHandler, notFound } from './errors.js';
+import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
@@ -16,6 +17,8 @@ import type { Db } from './store/db.js';
 
 export interface AppDeps {
   db: Db;
+  /** Where POST /metrics hands accepted samples (group commit). */
+  ingest: IngestQueue;
   rules: RuleSet;
   /** Unix seconds; a parameter so tests can drive time. */
   now: () => number;

@@ -2,6 +2,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
@@ -83,6 +84,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   });
   const app = createApp({
     db: database.db,
+    ingest: new IngestQueue(database.db, rules),
     rules,
     now,
     log: options.log,

@@ -3,7 +3,6 @@ import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
 import { RequestError } from '../errors.js';
-import { recordSample } from '../ingest.js';
 import { latestSamples } from '../store/samples.js';
 
 export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
@@ -13,7 +12,7 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
       const summary = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
       throw new RequestError(400, `invalid metrics payload: ${summary}`, checked.problems);
     }
-    const result = await recordSample(deps.db, checked.payload, deps.now(), deps.rules);
+    const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };
   });
