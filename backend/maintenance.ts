@@ -1,7 +1,27 @@
 // Background upkeep of the database: roll samples up, then delete what has aged out, in small
-// batches so that ingest never waits long. STUB: implemented by the history/retention work.
+// batches so that ingest never waits long. Maintenance shares the backend's one connection with
+// ingest and the readers, so every transaction here is short: each task in a step is one
+// transaction over at most a few thousand rows.
+import { sql } from 'kysely';
+import { ceilTo, floorTo, summariseSamples } from './history/aggregate.js';
 import type { Logger } from './log.js';
 import type { Db } from './store/db.js';
+import {
+  FIVE_MINUTES,
+  type Marks,
+  ONE_HOUR,
+  countRollups,
+  deleteRollupsBefore,
+  nextDirtyDevice,
+  oldestRollupBucket,
+  readMarks,
+  rebuildHourlyRollups,
+  replaceRollups,
+  setRollupDirtyFrom,
+  writeMark,
+} from './store/rollups.js';
+import { type TimedPayload, deleteSamplesBefore, deviceSamples, oldestSampleTime, samplesInRange } from './store/sample-history.js';
+import type { RollupResolution } from './store/schema.js';
 
 export interface MaintenanceOptions {
   db: Db;
@@ -26,9 +46,211 @@ export interface Maintenance {
   runUntilIdle(): Promise<void>;
 }
 
-export function createMaintenance(_options: MaintenanceOptions): Maintenance {
+/** A bucket is rolled up once it ended this long ago, so that samples a little late still make it. */
+export const ROLLUP_SETTLE_SECONDS = 60;
+/** 5-minute rollups are kept at most this long, whatever the hourly retention. */
+export const FIVE_MINUTE_RETENTION_MAX_SECONDS = 90 * 86400;
+/** Most time one rollup transaction covers... */
+const ROLLUP_CHUNK_SECONDS = 24 * ONE_HOUR;
+/** ...and most samples it reads (it stops at the bucket boundary before; a single crowded bucket is read whole). */
+const SAMPLES_PER_ROLLUP = 4000;
+/** Most 5-minute rows one hourly rollup transaction reads (whole hours; at least one). */
+const ROWS_PER_HOURLY_ROLLUP = 20_000;
+/** Rows one retention transaction deletes. */
+const DELETE_BATCH = 2000;
+/** Incremental vacuum starts when this share of the file is free pages... */
+const VACUUM_START_FREE_SHARE = 0.25;
+/** ...and goes on, a few pages per step, until no more than this share is left free (room for reuse). */
+const VACUUM_STOP_FREE_SHARE = 0.05;
+const VACUUM_PAGES_PER_STEP = 500;
+
+const defined = (value: number | undefined): number => value ?? Number.NEGATIVE_INFINITY;
+
+/**
+ * Samples read for a rollup: at most SAMPLES_PER_ROLLUP, cut at a bucket boundary, unless the first
+ * bucket alone has more (then that bucket, whole). Returns the rows and the end of what they cover.
+ */
+async function readRollupChunk(
+  from: number,
+  to: number,
+  read: (range: { from: number; to: number }, limit?: number) => Promise<TimedPayload[]>,
+): Promise<{ rows: TimedPayload[]; to: number }> {
+  const rows = await read({ from, to }, SAMPLES_PER_ROLLUP + 1);
+  const first = rows[SAMPLES_PER_ROLLUP];
+  if (first === undefined) return { rows, to };
+  const cut = floorTo(first.timestamp, FIVE_MINUTES);
+  if (cut > from) return { rows: rows.filter((r) => r.timestamp < cut), to: cut };
+  return { rows: await read({ from, to: from + FIVE_MINUTES }), to: from + FIVE_MINUTES };
+}
+
+export function createMaintenance(options: MaintenanceOptions): Maintenance {
+  const { db, retentionSeconds, rollupRetentionSeconds } = options;
+  let vacuuming = false;
+
+  /** Roll up the next complete 5-minute buckets after the watermark. */
+  async function rollUpFiveMinutes(now: number): Promise<boolean> {
+    const limit = floorTo(now - ROLLUP_SETTLE_SECONDS, FIVE_MINUTES);
+    return db.transaction().execute(async (trx) => {
+      let from = (await readMarks(trx)).rollup300Until;
+      if (from === undefined) {
+        // A database without a watermark (new, or from before rollups) starts at its oldest sample.
+        const oldest = await oldestSampleTime(trx);
+        if (oldest === undefined) return false;
+        from = floorTo(oldest, FIVE_MINUTES);
+      }
+      if (from >= limit) return false;
+      const chunk = await readRollupChunk(from, Math.min(limit, from + ROLLUP_CHUNK_SECONDS), (range, n) => samplesInRange(trx, range, n));
+      await replaceRollups(trx, FIVE_MINUTES, { from, to: chunk.to }, undefined, summariseSamples(chunk.rows, FIVE_MINUTES));
+      await writeMark(trx, 'rollup300Until', chunk.to);
+      return true;
+    });
+  }
+
+  /** Recompute the rollups of one device that received samples for buckets already rolled up. */
+  async function redoDirtyDevice(): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const dirty = await nextDirtyDevice(trx);
+      if (dirty === undefined) return false;
+      const marks = await readMarks(trx);
+      const until = marks.rollup300Until;
+      // Where raw samples are (being) deleted, or 5-minute rows are, a recomputation would lose data:
+      // a sample that late is kept only until retention deletes it.
+      const from = Math.max(floorTo(dirty.from, FIVE_MINUTES), defined(marks.samplesPurgedUntil), defined(marks.rollup300PurgedUntil));
+      if (until === undefined || from >= until) {
+        await setRollupDirtyFrom(trx, dirty.deviceId, null);
+        return true;
+      }
+      const chunk = await readRollupChunk(from, Math.min(until, from + ROLLUP_CHUNK_SECONDS), (range, n) =>
+        deviceSamples(trx, dirty.deviceId, range, n),
+      );
+      await replaceRollups(trx, FIVE_MINUTES, { from, to: chunk.to }, dirty.deviceId, summariseSamples(chunk.rows, FIVE_MINUTES));
+      if (marks.rollup3600Until !== undefined) {
+        const hours = { from: floorTo(from, ONE_HOUR), to: Math.min(ceilTo(chunk.to, ONE_HOUR), marks.rollup3600Until) };
+        if (hours.from < hours.to) await rebuildHourlyRollups(trx, hours, dirty.deviceId);
+      }
+      await setRollupDirtyFrom(trx, dirty.deviceId, chunk.to < until ? chunk.to : null);
+      return true;
+    });
+  }
+
+  /** Roll up the next complete hours from their 5-minute rows. */
+  async function rollUpHours(): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const marks = await readMarks(trx);
+      if (marks.rollup300Until === undefined) return false;
+      const limit = floorTo(marks.rollup300Until, ONE_HOUR);
+      let from = marks.rollup3600Until;
+      if (from === undefined) {
+        const oldest = await oldestRollupBucket(trx, FIVE_MINUTES);
+        from = Math.min(limit, oldest === undefined ? limit : floorTo(oldest, ONE_HOUR));
+        await writeMark(trx, 'rollup3600Until', from);
+      }
+      if (from >= limit) return false;
+      let to = Math.min(limit, from + ROLLUP_CHUNK_SECONDS);
+      const rows = await countRollups(trx, FIVE_MINUTES, { from, to });
+      if (rows > ROWS_PER_HOURLY_ROLLUP) {
+        const hours = Math.max(1, Math.floor(((to - from) / ONE_HOUR) * (ROWS_PER_HOURLY_ROLLUP / rows)));
+        to = from + hours * ONE_HOUR;
+      }
+      await rebuildHourlyRollups(trx, { from, to });
+      await writeMark(trx, 'rollup3600Until', to);
+      return true;
+    });
+  }
+
+  /**
+   * Move a purge mark forward (never back) and delete one batch below it. The mark moves first, so
+   * history stops reading the source there before its rows start to go.
+   */
+  async function purge(
+    mark: 'samplesPurgedUntil' | 'rollup300PurgedUntil' | 'rollup3600PurgedUntil',
+    target: (marks: Marks) => number | undefined,
+    remove: (trx: Db, before: number) => Promise<number>,
+  ): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const marks = await readMarks(trx);
+      let before = marks[mark];
+      const wanted = target(marks);
+      if (wanted !== undefined && (before === undefined || wanted > before)) {
+        before = wanted;
+        await writeMark(trx, mark, before);
+      }
+      if (before === undefined) return false;
+      return (await remove(trx, before)) >= DELETE_BATCH;
+    });
+  }
+
+  // Only what the coarser level already holds is deleted: raw samples and 5-minute rows once their
+  // hours are rolled up, so that history always finds one source for every past hour.
+  const purgeSamples = (now: number) =>
+    purge(
+      'samplesPurgedUntil',
+      (m) => (m.rollup3600Until === undefined ? undefined : Math.min(floorTo(now - retentionSeconds, ONE_HOUR), m.rollup3600Until)),
+      (trx, before) => deleteSamplesBefore(trx, before, DELETE_BATCH),
+    );
+
+  const purgeRollups = (now: number, resolution: RollupResolution) => {
+    const keep = resolution === FIVE_MINUTES ? Math.min(FIVE_MINUTE_RETENTION_MAX_SECONDS, rollupRetentionSeconds) : rollupRetentionSeconds;
+    return purge(
+      resolution === FIVE_MINUTES ? 'rollup300PurgedUntil' : 'rollup3600PurgedUntil',
+      (m) => {
+        const cutoff = floorTo(now - keep, ONE_HOUR);
+        if (resolution === ONE_HOUR) return cutoff;
+        return m.rollup3600Until === undefined ? undefined : Math.min(cutoff, m.rollup3600Until);
+      },
+      (trx, before) => deleteRollupsBefore(trx, resolution, before, DELETE_BATCH),
+    );
+  };
+
+  async function pragmaNumber(name: 'auto_vacuum' | 'freelist_count' | 'page_count'): Promise<number> {
+    const rows = await sql<Record<string, number>>`pragma ${sql.raw(name)}`.execute(db);
+    return Number(rows.rows[0]?.[name] ?? 0);
+  }
+
+  /**
+   * Freed pages are reused by new rows, which keeps a steady-state file from growing; after a large
+   * purge the file is also given back to the disk, a few pages per step, if it was created with
+   * auto_vacuum = INCREMENTAL (backend/store/db.ts does that for new files).
+   */
+  async function vacuumStep(): Promise<boolean> {
+    // 2 = INCREMENTAL; 0 (NONE, a file created before fleetmon set it) cannot give pages back.
+    if ((await pragmaNumber('auto_vacuum')) !== 2) return false;
+    const free = await pragmaNumber('freelist_count');
+    const pages = await pragmaNumber('page_count');
+    if (!vacuuming && free > pages * VACUUM_START_FREE_SHARE) {
+      vacuuming = true;
+      options.log.info(`database has ${free} free pages of ${pages}: giving space back to the disk`);
+    }
+    if (vacuuming && free <= pages * VACUUM_STOP_FREE_SHARE) vacuuming = false;
+    if (!vacuuming) return false;
+    const release = Math.min(VACUUM_PAGES_PER_STEP, free - Math.floor(pages * VACUUM_STOP_FREE_SHARE));
+    await db.transaction().execute(async (trx) => {
+      // better-sqlite3 runs a statement that returns no columns for one step only, and this pragma
+      // releases one page per step: one call per page, in one transaction.
+      for (let i = 0; i < release; i++) await sql`pragma incremental_vacuum(1)`.execute(trx);
+    });
+    return true;
+  }
+
+  async function runOnce(): Promise<MaintenanceReport> {
+    const now = options.now();
+    const worked = [
+      await rollUpFiveMinutes(now),
+      await redoDirtyDevice(),
+      await rollUpHours(),
+      await purgeSamples(now),
+      await purgeRollups(now, FIVE_MINUTES),
+      await purgeRollups(now, ONE_HOUR),
+      await vacuumStep(),
+    ];
+    return { idle: !worked.some(Boolean) };
+  }
+
   return {
-    runOnce: async () => ({ idle: true }),
-    runUntilIdle: async () => {},
+    runOnce,
+    async runUntilIdle() {
+      // Yield between steps so requests get the connection in between.
+      while (!(await runOnce()).idle) await new Promise((resolveStep) => setImmediate(resolveStep));
+    },
   };
 }

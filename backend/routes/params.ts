@@ -1,15 +1,7 @@
 // Reading query-string parameters: each problem becomes a 400 that names the parameter.
 import type { FieldProblem } from '../../shared/payload.js';
 import { RequestError } from '../errors.js';
-
-/** Unix seconds, or an ISO 8601 date/time (2026-11-20, 2026-11-20T10:00:00Z). */
-export function parseTime(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(trimmed)) return undefined;
-  const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? undefined : ms / 1000;
-}
+import { parseTime } from '../time-text.js';
 
 export class QueryReader {
   readonly problems: FieldProblem[] = [];

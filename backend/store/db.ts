@@ -14,6 +14,8 @@ export interface OpenedDatabase {
 
 export class DatabaseOpenError extends Error {}
 
+const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export function openDatabase(path: string): OpenedDatabase {
   let sqlite: SQLite.Database | undefined;
   try {
@@ -22,7 +24,14 @@ export function openDatabase(path: string): OpenedDatabase {
     // WAL lets readers run beside the writer; FULL sync means an acknowledged sample survives a
     // power cut, not only a crash.
     sqlite.pragma('busy_timeout = 5000');
+    // A new file can give the pages that retention frees back to the disk (backend/maintenance.ts);
+    // the mode can only be chosen before the first table exists.
+    if (sqlite.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get() === 0) {
+      sqlite.pragma('auto_vacuum = INCREMENTAL');
+    }
     sqlite.pragma('journal_mode = WAL');
+    // After a checkpoint the WAL file is cut back to this size, however big a burst of deletes made it.
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
   } catch (err) {

@@ -1,6 +1,239 @@
-// Rollups: 5-minute and 1-hour average/maximum of each device's headline series.
-// STUB: implemented by the history/retention work.
+// Rollups: 5-minute and 1-hour average/maximum/count of each device's headline series
+// (backend/history/series.ts), and the marks in `maintenance` that say how far rolling up and
+// deleting have got. History reads those marks to know which source holds which part of time.
+import { sql } from 'kysely';
 import type { Db } from './db.js';
+import type { RollupResolution } from './schema.js';
 
-/** Called in the ingest transaction for every stored sample; marks rollups to redo for a late one. */
-export async function noteSampleForRollups(_db: Db, _deviceId: string, _timestamp: number): Promise<void> {}
+export const FIVE_MINUTES = 300 as const;
+export const ONE_HOUR = 3600 as const;
+
+/** Keys of the `maintenance` table. Each value is a time, Unix seconds. */
+export const MARKS = {
+  /** 5-minute buckets starting before this are rolled up (a later sample below it marks its device dirty). */
+  rollup300Until: 'rollup_300_until',
+  /** Hours starting before this are rolled up from their 5-minute rows. */
+  rollup3600Until: 'rollup_3600_until',
+  /** Raw samples before this are (being) deleted, all but each device's latest; history takes rollups there. */
+  samplesPurgedUntil: 'samples_purged_until',
+  /** 5-minute rollups before this are (being) deleted. */
+  rollup300PurgedUntil: 'rollup_300_purged_until',
+  /** Hourly rollups before this are (being) deleted. */
+  rollup3600PurgedUntil: 'rollup_3600_purged_until',
+} as const;
+
+export type MarkName = keyof typeof MARKS;
+export type Marks = Partial<Record<MarkName, number>>;
+
+/**
+ * A late sample whose device row does not exist yet (its first sample, older than the watermark)
+ * cannot carry the dirty flag on `devices`; it waits under this key prefix until maintenance
+ * moves it there.
+ */
+const DIRTY_KEY_PREFIX = 'rollup_dirty:';
+// The next character after ':' in code-point order, so [prefix, end) is exactly the prefixed keys.
+const DIRTY_KEY_END = 'rollup_dirty;';
+
+export async function readMarks(db: Db): Promise<Marks> {
+  const rows = await db.selectFrom('maintenance').select(['key', 'value']).where('key', 'in', Object.values(MARKS)).execute();
+  const marks: Marks = {};
+  for (const [name, key] of Object.entries(MARKS) as [MarkName, string][]) {
+    const row = rows.find((r) => r.key === key);
+    if (row) marks[name] = row.value;
+  }
+  return marks;
+}
+
+export async function writeMark(db: Db, name: MarkName, value: number): Promise<void> {
+  await db
+    .insertInto('maintenance')
+    .values({ key: MARKS[name], value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
+
+export const rollupWatermarkQuery = (db: Db) =>
+  db.selectFrom('maintenance').select('value').where('key', '=', MARKS.rollup300Until);
+
+/**
+ * Called in the ingest transaction for every stored sample. A sample whose 5-minute bucket is
+ * already rolled up marks its device: maintenance recomputes its rollups from that time on.
+ * One primary-key read of the watermark; a write only for such a late sample.
+ */
+export async function noteSampleForRollups(db: Db, deviceId: string, timestamp: number): Promise<void> {
+  const watermark = await rollupWatermarkQuery(db).executeTakeFirst();
+  if (watermark === undefined || timestamp >= watermark.value) return;
+  const updated = await db
+    .updateTable('devices')
+    .set({ rollup_dirty_from: sql<number>`min(coalesce(rollup_dirty_from, ${timestamp}), ${timestamp})` })
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows > 0n) return;
+  await db
+    .insertInto('maintenance')
+    .values({ key: `${DIRTY_KEY_PREFIX}${deviceId}`, value: timestamp })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<number>`min(value, excluded.value)` }))
+    .execute();
+}
+
+export interface DirtyDevice {
+  deviceId: string;
+  /** Earliest sample time whose rollups must be recomputed. */
+  from: number;
+}
+
+/** One device whose rollups need recomputing, if any. */
+export async function nextDirtyDevice(db: Db): Promise<DirtyDevice | undefined> {
+  const waiting = await db
+    .selectFrom('maintenance')
+    .select(['key', 'value'])
+    .where('key', '>=', DIRTY_KEY_PREFIX)
+    .where('key', '<', DIRTY_KEY_END)
+    .execute();
+  for (const { key, value } of waiting) {
+    // The device row exists now (its ingest transaction created it); a key without one is dropped.
+    await db
+      .updateTable('devices')
+      .set({ rollup_dirty_from: sql<number>`min(coalesce(rollup_dirty_from, ${value}), ${value})` })
+      .where('id', '=', key.slice(DIRTY_KEY_PREFIX.length))
+      .execute();
+    await db.deleteFrom('maintenance').where('key', '=', key).execute();
+  }
+  const row = await db
+    .selectFrom('devices')
+    .select(['id', 'rollup_dirty_from'])
+    .where('rollup_dirty_from', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row && row.rollup_dirty_from !== null ? { deviceId: row.id, from: row.rollup_dirty_from } : undefined;
+}
+
+/** Move a device's dirty mark on to `from`, or clear it (null). */
+export async function setRollupDirtyFrom(db: Db, deviceId: string, from: number | null): Promise<void> {
+  await db.updateTable('devices').set({ rollup_dirty_from: from }).where('id', '=', deviceId).execute();
+}
+
+export interface RollupValues {
+  deviceId: string;
+  bucket: number;
+  series: string;
+  avg: number;
+  max: number;
+  count: number;
+}
+
+export interface TimeRange {
+  /** Inclusive, Unix seconds. */
+  from: number;
+  /** Exclusive, Unix seconds. */
+  to: number;
+}
+
+// 7 columns per row: 500 rows stay far below SQLite's limit of bound parameters.
+const INSERT_ROWS_PER_STATEMENT = 500;
+
+async function deleteRollupsIn(db: Db, resolution: RollupResolution, range: TimeRange, deviceId: string | undefined): Promise<void> {
+  let remove = db
+    .deleteFrom('rollups')
+    .where('resolution', '=', resolution)
+    .where('bucket', '>=', range.from)
+    .where('bucket', '<', range.to);
+  if (deviceId !== undefined) remove = remove.where('device_id', '=', deviceId);
+  await remove.execute();
+}
+
+/** Replace the rollups of one resolution whose bucket starts in `range` (of one device, or all). */
+export async function replaceRollups(
+  db: Db,
+  resolution: RollupResolution,
+  range: TimeRange,
+  deviceId: string | undefined,
+  rows: readonly RollupValues[],
+): Promise<void> {
+  await deleteRollupsIn(db, resolution, range, deviceId);
+  for (let i = 0; i < rows.length; i += INSERT_ROWS_PER_STATEMENT) {
+    await db
+      .insertInto('rollups')
+      .values(
+        rows.slice(i, i + INSERT_ROWS_PER_STATEMENT).map((r) => ({
+          device_id: r.deviceId,
+          resolution,
+          bucket: r.bucket,
+          series: r.series,
+          avg: r.avg,
+          max: r.max,
+          count: r.count,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Recompute the hourly rollups of the hours in `range` (whole hours) from their 5-minute rows. */
+export async function rebuildHourlyRollups(db: Db, range: TimeRange, deviceId?: string): Promise<void> {
+  await deleteRollupsIn(db, ONE_HOUR, range, deviceId);
+  let fiveMinute = db
+    .selectFrom('rollups')
+    .select((eb) => [
+      'device_id',
+      sql<RollupResolution>`${ONE_HOUR}`.as('resolution'),
+      sql<number>`cast(bucket / ${ONE_HOUR} as integer) * ${ONE_HOUR}`.as('hour'),
+      'series',
+      // Count-weighted: an hour with a gap averages the samples it has, not the buckets.
+      sql<number>`sum(avg * count) / sum(count)`.as('avg'),
+      eb.fn.max('max').as('max'),
+      eb.fn.sum<number>('count').as('count'),
+    ])
+    .where('resolution', '=', FIVE_MINUTES)
+    .where('bucket', '>=', range.from)
+    .where('bucket', '<', range.to)
+    .groupBy(['device_id', 'hour', 'series']);
+  if (deviceId !== undefined) fiveMinute = fiveMinute.where('device_id', '=', deviceId);
+  await db
+    .insertInto('rollups')
+    .columns(['device_id', 'resolution', 'bucket', 'series', 'avg', 'max', 'count'])
+    .expression(fiveMinute)
+    .execute();
+}
+
+/** How many rollups of a resolution start in `range` (through the resolution-bucket index). */
+export async function countRollups(db: Db, resolution: RollupResolution, range: TimeRange): Promise<number> {
+  const row = await db
+    .selectFrom('rollups')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('resolution', '=', resolution)
+    .where('bucket', '>=', range.from)
+    .where('bucket', '<', range.to)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function oldestRollupBucket(db: Db, resolution: RollupResolution): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('rollups')
+    .select('bucket')
+    .where('resolution', '=', resolution)
+    .orderBy('bucket')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.bucket;
+}
+
+/** Delete up to `limit` rollups of a resolution older than `before`; returns how many went. */
+export const deleteRollupsBeforeQuery = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
+  db.deleteFrom('rollups').where('resolution', '=', resolution).where('bucket', '<', before).limit(limit);
+
+export async function deleteRollupsBefore(db: Db, resolution: RollupResolution, before: number, limit: number): Promise<number> {
+  const result = await deleteRollupsBeforeQuery(db, resolution, before, limit).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** One device's rollups of one resolution in a time range: a range of the primary key. */
+export const deviceRollupsQuery = (db: Db, deviceId: string, resolution: RollupResolution, range: TimeRange) =>
+  db
+    .selectFrom('rollups')
+    .select(['bucket', 'series', 'avg', 'max', 'count'])
+    .where('device_id', '=', deviceId)
+    .where('resolution', '=', resolution)
+    .where('bucket', '>=', range.from)
+    .where('bucket', '<', range.to);
