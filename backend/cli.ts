@@ -3,7 +3,8 @@
 import { Command } from 'commander';
 import { ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
 import { consoleLogger as log } from './log.js';
-import { startBackend } from './server.js';
+import { startBackend, unixNow } from './server.js';
+import { createMaintenance } from './maintenance.js';
 import { DatabaseOpenError, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
 import { RulesFileError } from './alerts/rule-set.js';
@@ -62,6 +63,28 @@ program
           ? `applied ${report.applied.join(', ')} to ${config.dbPath}`
           : `${config.dbPath} is already at the latest schema (${report.current})`,
       );
+    } finally {
+      await database.close();
+    }
+  });
+
+program
+  .command('maintenance')
+  .description('roll samples up and apply --retention/--rollup-retention now, until nothing is left to do, then exit (the server does this every minute)')
+  .action(async () => {
+    const config = buildConfig(program.opts<RawOptions>());
+    const database = openDatabase(config.dbPath);
+    try {
+      await migrateToLatest(database.db);
+      const started = Date.now();
+      await createMaintenance({
+        db: database.db,
+        now: unixNow,
+        log,
+        retentionSeconds: config.retentionSeconds,
+        rollupRetentionSeconds: config.rollupRetentionSeconds,
+      }).runUntilIdle();
+      log.info(`maintenance of ${config.dbPath} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       await database.close();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
+import { insertSamples, knownPayload } from './history-fixtures.js';
 import { queryDb, request, runBackendCli, spawnBackend, tempDir } from './helpers.js';
 
 let dir: ReturnType<typeof tempDir> | undefined;
@@ -88,5 +89,24 @@ describe('fleetmon-backend CLI', () => {
     } finally {
       expect(await backend.stop()).toBe(0);
     }
+  });
+
+  it('maintenance applies retention to 60 days of history: 30 days stay raw, the rest as rollups', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    await runBackendCli(['migrate', '--db', db]);
+    const now = Date.now() / 1000;
+    const raw = new SQLite(db);
+    insertSamples(raw, { devices: ['old-host', 'new-host'], from: now - 60 * 86400, to: now, every: 600, payload: knownPayload });
+    raw.close();
+
+    const { code, output } = await runBackendCli(['maintenance', '--db', db]);
+    expect(code).toBe(0);
+    expect(output).toMatch(/maintenance of .* done/);
+    const [span] = queryDb<{ oldest: number; n: number }>(db, 'select min(timestamp) as oldest, count(*) as n from samples');
+    expect(now - span!.oldest).toBeLessThanOrEqual(30 * 86400 + 3600);
+    expect(now - span!.oldest).toBeGreaterThan(29 * 86400);
+    const [hourly] = queryDb<{ oldest: number }>(db, 'select min(bucket) as oldest from rollups where resolution = 3600');
+    expect(now - hourly!.oldest).toBeGreaterThan(59 * 86400);
   });
 });
