@@ -76,12 +76,15 @@ export class IngestQueue {
   submit(payload: MetricsPayload, receivedAt: number): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ payload, receivedAt, resolve, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      this.draining = true;
+      // The whole transaction runs without yielding to I/O, so start it only after this round of
+      // I/O: requests that arrived together are then written together.
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
