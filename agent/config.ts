@@ -81,7 +81,8 @@ export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'fleetmon-agent', 'spool');
 }
 
-function parseServer(text: string): string {
+/** A backend URL, checked; shared with fleetmon-sim. */
+export function parseServer(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
@@ -100,7 +101,8 @@ function parseNtpServer(text: string): { host: string; port: number } {
   return { host: match[1].replace(/^\[|\]$/g, ''), port: match[2] ? Number(match[2]) : 123 };
 }
 
-function seconds(text: string, option: string, min: number): number {
+/** A duration option in seconds, at least `min`; shared with fleetmon-sim. */
+export function seconds(text: string, option: string, min: number): number {
   let value: number;
   try {
     value = parseDurationSeconds(text, option);
