@@ -1,6 +1,6 @@
 // CPU usage from /proc/stat, as a percentage over the interval between two readings, and the
 // load average from /proc/loadavg.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type CollectorContext, procPath } from './context.js';
 import { percentOf } from './percent.js';
 
@@ -83,8 +83,9 @@ export function cpuMetricsBetween(before: ProcStatSnapshot, after: ProcStatSnaps
   };
 }
 
+// procfs reads are synchronous: they never block, and cost far less CPU than fs/promises ones.
 async function readProcStat(ctx: CollectorContext): Promise<ProcStatSnapshot> {
-  return parseProcStat(await readFile(procPath(ctx, 'stat'), 'utf8'));
+  return parseProcStat(readFileSync(procPath(ctx, 'stat'), 'utf8'));
 }
 
 const ZERO: CpuTimes = { total: 0, idle: 0 };
@@ -103,7 +104,8 @@ export function createCpuCollector(ctx: CollectorContext): CpuCollector {
   let previous: Promise<ProcStatSnapshot | undefined> = readProcStat(ctx).catch(() => undefined);
   return {
     async collect() {
-      const [current, loadText] = await Promise.all([readProcStat(ctx), readFile(procPath(ctx, 'loadavg'), 'utf8')]);
+      const current = await readProcStat(ctx);
+      const loadText = readFileSync(procPath(ctx, 'loadavg'), 'utf8');
       const before = (await previous) ?? bootSnapshotLike(current);
       previous = Promise.resolve(current);
       return cpuMetricsBetween(before, current, parseLoadAverage(loadText));

@@ -1,5 +1,5 @@
 // Memory and swap use from /proc/meminfo.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type CollectorContext, procPath } from './context.js';
 import { percentOf } from './percent.js';
 
@@ -41,5 +41,5 @@ export function memoryFromMeminfo(fields: Map<string, number>): MemoryMetrics {
 }
 
 export async function readMemory(ctx: CollectorContext): Promise<MemoryMetrics> {
-  return memoryFromMeminfo(parseMeminfo(await readFile(procPath(ctx, 'meminfo'), 'utf8')));
+  return memoryFromMeminfo(parseMeminfo(readFileSync(procPath(ctx, 'meminfo'), 'utf8')));
 }

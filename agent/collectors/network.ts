@@ -1,7 +1,7 @@
 // Traffic, errors and drops per network interface from /proc/net/dev, as counts over the
 // interval since the previous reading (the original alerts on errin > 100, which only means
 // something per interval: lifetime counters of a long-running machine would alert forever).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type CollectorContext, procPath } from './context.js';
 
 export type InterfaceCounters = {
@@ -68,7 +68,7 @@ export function trafficBetween(
 }
 
 async function readProcNetDev(ctx: CollectorContext): Promise<Map<string, InterfaceCounters>> {
-  return parseProcNetDev(await readFile(procPath(ctx, 'net', 'dev'), 'utf8'));
+  return parseProcNetDev(readFileSync(procPath(ctx, 'net', 'dev'), 'utf8'));
 }
 
 export interface NetworkCollector {
