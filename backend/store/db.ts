@@ -15,6 +15,7 @@ export interface OpenedDatabase {
 export class DatabaseOpenError extends Error {}
 
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+const PAGE_SIZE = 16384;
 
 /** Statements kept prepared; the hot paths use a few dozen distinct ones. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -50,9 +51,12 @@ export function openDatabase(path: string): OpenedDatabase {
     // WAL lets readers run beside the writer; FULL sync means an acknowledged sample survives a
     // power cut, not only a crash.
     sqlite.pragma('busy_timeout = 5000');
-    // A new file can give the pages that retention frees back to the disk (backend/maintenance.ts);
-    // the mode can only be chosen before the first table exists.
+    // Both can only be chosen before the first table exists. A new file can give the pages that
+    // retention frees back to the disk (backend/maintenance.ts); and samples of about 2 KB pack
+    // into 16 KB pages with far less waste than into the default 4 KB (storage benchmark).
     if (sqlite.prepare("select count(*) from sqlite_master where type = 'table'").pluck().get() === 0) {
+      // page_size first: after auto_vacuum it no longer takes.
+      sqlite.pragma(`page_size = ${PAGE_SIZE}`);
       sqlite.pragma('auto_vacuum = INCREMENTAL');
     }
     sqlite.pragma('journal_mode = WAL');

@@ -48,4 +48,16 @@ describe('migrateToLatest', () => {
     expect(error).toBeUndefined();
     expect(queryDb(file, "select name from sqlite_master where type = 'table' and name in ('samples', 'alerts', 'devices', 'alert_state')")).toEqual([]);
   });
+
+  it('creates a new file with 16 KB pages and incremental auto-vacuum, and leaves an existing file as it is', async () => {
+    dir = tempDir();
+    const file = join(dir.path, 'new.sqlite');
+    const first = openDatabase(file);
+    await migrateToLatest(first.db);
+    await first.close();
+    const again = openDatabase(file);
+    expect(again.sqlite.pragma('page_size', { simple: true })).toBe(16384);
+    expect(again.sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
+    await again.close();
+  });
 });
