@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // fleetmon-backend: parse options, start the server, stop it cleanly on SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
+import { type Config, ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
 import { consoleLogger as log } from './log.js';
 import { startBackend, unixNow } from './server.js';
 import { createMaintenance } from './maintenance.js';
-import { DatabaseOpenError, openDatabase } from './store/db.js';
+import { DatabaseOpenError, type OpenedDatabase, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
 import { RulesFileError } from './alerts/rule-set.js';
 
@@ -50,44 +50,42 @@ program.action(async (raw: RawOptions) => {
   process.on('SIGINT', () => stop('SIGINT'));
 });
 
+/** For the commands that work on the database file and exit: open it, run `work`, close it. */
+async function withDatabase(work: (database: OpenedDatabase, config: Config) => Promise<void>): Promise<void> {
+  const config = buildConfig(program.opts<RawOptions>());
+  const database = openDatabase(config.dbPath);
+  try {
+    await work(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
 program
   .command('migrate')
   .description('bring the database to the latest schema and exit (the server also does this on start)')
-  .action(async () => {
-    const config = buildConfig(program.opts<RawOptions>());
-    const database = openDatabase(config.dbPath);
-    try {
+  .action(() =>
+    withDatabase(async (database, config) => {
       const report = await migrateToLatest(database.db);
       log.info(
         report.applied.length > 0
           ? `applied ${report.applied.join(', ')} to ${config.dbPath}`
           : `${config.dbPath} is already at the latest schema (${report.current})`,
       );
-    } finally {
-      await database.close();
-    }
-  });
+    }),
+  );
 
 program
   .command('maintenance')
   .description('roll samples up and apply --retention/--rollup-retention now, until nothing is left to do, then exit (the server does this every minute)')
-  .action(async () => {
-    const config = buildConfig(program.opts<RawOptions>());
-    const database = openDatabase(config.dbPath);
-    try {
+  .action(() =>
+    withDatabase(async (database, config) => {
       await migrateToLatest(database.db);
       const started = Date.now();
-      await createMaintenance({
-        db: database.db,
-        now: unixNow,
-        log,
-        retentionSeconds: config.retentionSeconds,
-        rollupRetentionSeconds: config.rollupRetentionSeconds,
-      }).runUntilIdle();
+      const { retentionSeconds, rollupRetentionSeconds } = config;
+      await createMaintenance({ db: database.db, now: unixNow, log, retentionSeconds, rollupRetentionSeconds }).runUntilIdle();
       log.info(`maintenance of ${config.dbPath} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    } finally {
-      await database.close();
-    }
-  });
+    }),
+  );
 
 program.parseAsync().catch(fail);

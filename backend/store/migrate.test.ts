@@ -49,7 +49,7 @@ describe('migrateToLatest', () => {
     expect(queryDb(file, "select name from sqlite_master where type = 'table' and name in ('samples', 'alerts', 'devices', 'alert_state')")).toEqual([]);
   });
 
-  it('creates a new file with 16 KB pages and incremental auto-vacuum, and leaves an existing file as it is', async () => {
+  it('creates a new file with 16 KB pages and incremental auto-vacuum, as reopened later', async () => {
     dir = tempDir();
     const file = join(dir.path, 'new.sqlite');
     const first = openDatabase(file);
