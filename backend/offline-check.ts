@@ -5,16 +5,19 @@ import type { RuleSet } from './alerts/rule-set.js';
 import { OFFLINE_RULE_ID } from './alerts/rules.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
-import { findDevice, silentDevices } from './store/devices.js';
+import { devicesWithoutOpenAlert, findDevice } from './store/devices.js';
 
 /** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
 export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): Promise<string[]> {
   // Each device has its own limit (interval, overrides), so every device not yet offline is judged.
-  const candidates = await silentDevices(db, now, OFFLINE_RULE_ID);
+  const candidates = await devicesWithoutOpenAlert(db, OFFLINE_RULE_ID);
   const fired: string[] = [];
   for (const candidate of candidates) {
     const rule = rules.forDevice(candidate.id).find((r) => r.id === OFFLINE_RULE_ID);
     if (!rule) continue;
+    const silence = { deviceId: candidate.id, lastSeen: candidate.last_seen, intervalSeconds: candidate.interval_seconds, offlineOpen: false };
+    // Most devices are fine: only those silent by the list read get a transaction.
+    if (!evaluateSilence(silence, rule, now)) continue;
     const didFire = await db.transaction().execute(async (trx) => {
       // Judged again inside the transaction: a sample may have arrived since the list was read.
       const device = await findDevice(trx, candidate.id);

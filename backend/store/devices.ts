@@ -59,12 +59,11 @@ export async function devicesWithLatest(db: Db, id?: string): Promise<DeviceWith
   return rows.map((r) => ({ ...r, active_alerts: Number(r.active_alerts ?? 0) }));
 }
 
-/** Devices that may have fallen silent: last heard from before `before`, with no open `rule` alert. */
-export async function silentDevices(db: Db, before: number, rule: string) {
+/** Devices with no open alert of `rule`, with what the silence check needs to judge them. */
+export async function devicesWithoutOpenAlert(db: Db, rule: string) {
   return db
     .selectFrom('devices')
     .select(['id', 'last_seen', 'interval_seconds'])
-    .where('last_seen', '<', before)
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('alert_state').select('rule').whereRef('alert_state.device_id', '=', 'devices.id').where('alert_state.rule', '=', rule))),
     )
