@@ -6,6 +6,7 @@ import { clockDriftFromServer, measureNtpDrift } from './collectors/ntp.js';
 import type { AgentConfig } from './config.js';
 import { Delivery } from './delivery.js';
 import type { AgentLog } from './log.js';
+import { type HttpClient, createHttpClient } from './http-client.js';
 import { type SendResult, readServerClock, sendSample } from './send.js';
 import { Spool } from './spool.js';
 
@@ -40,6 +41,8 @@ class DriftTracker {
   constructor(
     private readonly config: AgentConfig,
     private readonly log: AgentLog,
+    /** The backend, when there is one to compare clocks with. */
+    private readonly backend: HttpClient | undefined,
   ) {}
 
   noteAnswer(result: { sentAt: number; receivedAt: number; serverTime: number | undefined }): void {
@@ -51,8 +54,8 @@ class DriftTracker {
     const ntp = this.config.ntpServer;
     if (!ntp) {
       // Until a POST has been answered, ask the backend's clock directly.
-      if (this.fromServer === undefined && this.config.server) {
-        const clock = await readServerClock(this.config.server, Math.min(this.config.timeoutMs, 2000));
+      if (this.fromServer === undefined && this.backend) {
+        const clock = await readServerClock(this.backend, Math.min(this.config.timeoutMs, 2000));
         if (clock) this.noteAnswer(clock);
       }
       return this.fromServer;
@@ -76,27 +79,32 @@ async function takeSample(sampler: Sampler, drift: DriftTracker, config: AgentCo
   return { ...payload, sample_id: randomUUID(), interval_seconds: config.intervalMs / 1000 };
 }
 
-/** --print and --once: one sample, after a short window so CPU and network figures mean something. */
-export async function collectOneSample(config: AgentConfig, log: AgentLog): Promise<MetricsPayload> {
-  const sampler = samplerFor(config, log);
-  await sleep(Math.min(FIRST_WINDOW_MS, config.intervalMs));
-  return takeSample(sampler, new DriftTracker(config, log), config);
-}
-
-export function sendNow(config: AgentConfig, payload: MetricsPayload): Promise<SendResult> {
-  if (!config.server) throw new Error('no server configured');
-  return sendSample(config.server, { ...payload, age_seconds: 0 }, { timeoutMs: config.timeoutMs });
+/**
+ * --print and --once: one sample, taken after a short window so CPU and network figures mean
+ * something, and with --once sent at once (no spool: the exit status says whether it arrived).
+ */
+export async function oneSample(config: AgentConfig, log: AgentLog): Promise<{ payload: MetricsPayload; sent?: SendResult }> {
+  const backend = config.server ? createHttpClient(config.server) : undefined;
+  try {
+    const sampler = samplerFor(config, log);
+    await sleep(Math.min(FIRST_WINDOW_MS, config.intervalMs));
+    const payload = await takeSample(sampler, new DriftTracker(config, log, backend), config);
+    if (config.print || !backend) return { payload };
+    return { payload, sent: await sendSample(backend, { ...payload, age_seconds: 0 }, { timeoutMs: config.timeoutMs }) };
+  } finally {
+    backend?.close();
+  }
 }
 
 export async function startAgent(config: AgentConfig, log: AgentLog): Promise<RunningAgent> {
-  const server = config.server;
-  if (!server) throw new Error('no server configured');
+  if (!config.server) throw new Error('no server configured');
+  const backend = createHttpClient(config.server);
   const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes, log);
-  const drift = new DriftTracker(config, log);
+  const drift = new DriftTracker(config, log, backend);
   const delivery = new Delivery(
     spool,
     (sample, signal) =>
-      sendSample(server, { ...sample.payload, age_seconds: Math.max(0, (Date.now() - sample.collectedAt) / 1000) }, { timeoutMs: config.timeoutMs, signal }),
+      sendSample(backend, { ...sample.payload, age_seconds: Math.max(0, (Date.now() - sample.collectedAt) / 1000) }, { timeoutMs: config.timeoutMs, signal }),
     { backoff: { baseMs: 1000, maxMs: config.retryMaxMs }, log, onAccepted: (result) => drift.noteAnswer(result) },
   );
   const sampler = samplerFor(config, log);
@@ -143,6 +151,7 @@ export async function startAgent(config: AgentConfig, log: AgentLog): Promise<Ru
       clearTimeout(timer);
       await ticking;
       await delivery.stop();
+      backend.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // fleetmon-agent: parse options, then print one sample, send one, or run until SIGTERM/SIGINT.
 import { Command } from 'commander';
-import { collectOneSample, sendNow, startAgent } from './agent.js';
+import { oneSample, startAgent } from './agent.js';
 import { AgentConfigError, type RawAgentOptions, agentOptions, buildAgentConfig } from './config.js';
 import { consoleAgentLog as log } from './log.js';
 
@@ -18,13 +18,12 @@ function fail(err: unknown): never {
 program.action(async (raw: RawAgentOptions) => {
   const config = buildAgentConfig(raw);
 
-  if (config.print) {
-    process.stdout.write(`${JSON.stringify(await collectOneSample(config, log), null, 2)}\n`);
-    return;
-  }
-
-  if (config.once) {
-    const result = await sendNow(config, await collectOneSample(config, log));
+  if (config.print || config.once) {
+    const { payload, sent: result } = await oneSample(config, log);
+    if (!result) {
+      process.stdout.write(`${JSON.stringify(payload, null, 2)}\n`);
+      return;
+    }
     if (result.kind === 'accepted') {
       log.info(`sample accepted by ${config.server}`);
       return;

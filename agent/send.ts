@@ -1,6 +1,7 @@
 // One POST /metrics, classified by what the agent should do next: forget the sample (accepted),
 // drop it with a log line (rejected: the backend will never take it), or keep it and retry later.
 import type { MetricsPayload } from '../shared/payload.js';
+import { type HttpAnswer, HttpFailure, type HttpClient } from './http-client.js';
 
 export type SendResult =
   | { kind: 'accepted'; duplicate: boolean; sentAt: number; receivedAt: number; serverTime: number | undefined }
@@ -10,70 +11,48 @@ export type SendResult =
 export interface SendOptions {
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Milliseconds since the epoch; a parameter so tests can drive it. */
-  now?: () => number;
 }
 
 // A 408 or 429 is the backend asking us to come back later, not a verdict on the sample.
 const RETRYABLE_4XX = new Set([408, 429]);
 
-/** An endpoint under the server URL, keeping any path prefix (a backend behind a proxy). */
-export function endpointUrl(server: string, endpoint: string): string {
-  return new URL(endpoint, server.endsWith('/') ? server : `${server}/`).toString();
+function jsonField(text: string, field: string): unknown {
+  try {
+    return (JSON.parse(text) as Record<string, unknown>)[field];
+  } catch {
+    return undefined; // an older backend, or a proxy, may answer something other than JSON
+  }
 }
 
-export async function sendSample(server: string, payload: MetricsPayload, options: SendOptions): Promise<SendResult> {
-  const now = options.now ?? Date.now;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const sentAt = now();
-  let res: Response;
-  let text: string;
+export async function sendSample(client: HttpClient, payload: MetricsPayload, options: SendOptions): Promise<SendResult> {
+  const sentAt = Date.now();
+  let answer: HttpAnswer;
   try {
-    res = await fetch(endpointUrl(server, 'metrics'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(payload),
-      signal,
-    });
-    text = await res.text();
+    answer = await client.post('metrics', JSON.stringify(payload), options);
   } catch (err) {
-    const reason = timeout.aborted
-      ? `no answer within ${options.timeoutMs / 1000} s`
-      : ((err as Error & { cause?: { code?: string; message?: string } }).cause?.message ?? (err as Error).message);
-    return { kind: 'unavailable', reason };
+    return { kind: 'unavailable', reason: err instanceof HttpFailure ? err.message : String(err) };
   }
-  const receivedAt = now();
-  if (res.ok) {
-    let body: { server_time?: unknown; outcome?: unknown } = {};
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      // An older backend may answer something other than JSON; the sample was still accepted.
-    }
-    const serverTime = typeof body.server_time === 'number' ? body.server_time : undefined;
-    return { kind: 'accepted', duplicate: body.outcome === 'duplicate', sentAt, receivedAt, serverTime };
+  const receivedAt = Date.now();
+  const { status, text } = answer;
+  if (status >= 200 && status < 300) {
+    const serverTime = jsonField(text, 'server_time');
+    return { kind: 'accepted', duplicate: jsonField(text, 'outcome') === 'duplicate', sentAt, receivedAt, serverTime: typeof serverTime === 'number' ? serverTime : undefined };
   }
-  if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status)) {
-    let message = text.slice(0, 500);
-    try {
-      message = String((JSON.parse(text) as { error?: unknown }).error ?? message);
-    } catch {
-      // not JSON: keep the raw text
-    }
-    return { kind: 'rejected', status: res.status, message };
+  if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
+    const error = jsonField(text, 'error');
+    return { kind: 'rejected', status, message: error === undefined ? text.slice(0, 500) : String(error) };
   }
-  return { kind: 'unavailable', reason: `HTTP ${res.status}` };
+  return { kind: 'unavailable', reason: `HTTP ${status}` };
 }
 
 /** The backend's clock from GET /health, bracketed by our own, for a first drift measurement. */
-export async function readServerClock(server: string, timeoutMs: number): Promise<{ sentAt: number; receivedAt: number; serverTime: number } | undefined> {
+export async function readServerClock(client: HttpClient, timeoutMs: number): Promise<{ sentAt: number; receivedAt: number; serverTime: number } | undefined> {
   try {
     const sentAt = Date.now();
-    const res = await fetch(endpointUrl(server, 'health'), { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await res.json()) as { server_time?: unknown };
+    const { text } = await client.get('health', { timeoutMs });
     const receivedAt = Date.now();
-    return typeof body.server_time === 'number' ? { sentAt, receivedAt, serverTime: body.server_time } : undefined;
+    const serverTime = jsonField(text, 'server_time');
+    return typeof serverTime === 'number' ? { sentAt, receivedAt, serverTime } : undefined;
   } catch {
     return undefined; // unreachable or not a fleetmon backend: the drift stays unknown for now
   }

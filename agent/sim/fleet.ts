@@ -3,10 +3,8 @@
 // Each agent sends one sample at a time, like the real agent: when the backend falls behind, the
 // agent's next sample goes out as soon as the previous one is answered and is counted late.
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
 import { performance } from 'node:perf_hooks';
-import { endpointUrl } from '../send.js';
+import { HttpFailure, createHttpClient } from '../http-client.js';
 import { type SimulatedMachine, createSimulatedFleet } from './machine.js';
 import { createRng, mixSeed } from './random.js';
 import { type FleetTotals, LatencyHistogram } from './report.js';
@@ -49,62 +47,20 @@ export const systemClock: FleetClock = {
 };
 
 /** Why a request failed, as a short key to count by: `ECONNREFUSED`, `ECONNRESET`, ... */
-function networkReason(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  return err instanceof Error ? err.message : String(err);
-}
-
 export interface HttpPoster extends PostSample {
   /** Closes the idle keep-alive connections, so the process can exit. */
   close(): void;
 }
 
-/**
- * POSTs to the backend over keep-alive connections, at most `maxSockets` of them. node:http rather
- * than fetch: on Node 20 fetch costs several times the CPU per request (about 1 300 against
- * 11 000 requests/s on one core, measured), and the simulator must not be what limits a benchmark.
- */
+/** POSTs to the backend over keep-alive connections, at most `maxSockets` of them (agent/http-client.ts). */
 export function httpPoster(server: string, timeoutMs: number, maxSockets: number): HttpPoster {
-  const url = new URL(endpointUrl(server, 'metrics'));
-  const client = url.protocol === 'https:' ? https : http;
-  // A connection idle for 4 s is closed before the backend's 5 s keep-alive timeout closes it
-  // under a request (Node's default; the client would see ECONNRESET).
-  const agent = new client.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: 4_000 });
-  const post = (body: string, signal: AbortSignal) =>
-    new Promise<PostOutcome>((resolve) => {
-      let timedOut = false;
-      const req = client.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          signal,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          // Read the answer to the end, so the connection goes back to the pool.
-          res.resume();
-          res.on('end', () => {
-            clearTimeout(timer);
-            const status = res.statusCode ?? 0;
-            resolve(status >= 200 && status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${status}` });
-          });
-          res.on('error', fail);
-        },
-      );
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy();
-      }, timeoutMs);
-      function fail(err: unknown) {
-        clearTimeout(timer);
-        resolve({ ok: false, reason: timedOut ? 'timeout' : signal.aborted ? 'aborted' : networkReason(err) });
-      }
-      req.on('error', fail);
-      req.end(body);
-    });
-  return Object.assign(post, { close: () => agent.destroy() });
+  const client = createHttpClient(server, maxSockets);
+  const post = (body: string, signal: AbortSignal): Promise<PostOutcome> =>
+    client.post('metrics', body, { timeoutMs, signal }).then(
+      ({ status }) => (status >= 200 && status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${status}` }),
+      (err: unknown) => ({ ok: false, reason: err instanceof HttpFailure ? err.reason : String(err) }),
+    );
+  return Object.assign(post, { close: () => client.close() });
 }
 
 /** At most `limit` holders at once; the others wait in order. */
@@ -203,7 +159,8 @@ export function runFleet(config: FleetConfig, deps: FleetDeps = {}): FleetRun {
     try {
       outcome = await post(body, aborter.signal);
     } catch (err) {
-      outcome = { ok: false, reason: networkReason(err) };
+      // A PostSample given by a test may throw instead of answering.
+      outcome = { ok: false, reason: err instanceof Error ? err.message : String(err) };
     }
     totals.inFlight -= 1;
     if (outcome.ok) {
