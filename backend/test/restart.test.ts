@@ -1,5 +1,6 @@
 // The real fleetmon-backend process: stopped with SIGTERM and started again on the same file,
 // it neither forgets an open problem nor fires it twice, and recovery still fires.
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BackendProcess, postJson, queryDb, request, spawnBackend, tempDir } from './helpers.js';
@@ -51,5 +52,30 @@ describe('fleetmon-backend across a restart', () => {
     running = await spawnBackend([], { FLEETMON_DB: db });
     expect(running.output()).toContain(`database ${db}`);
     expect((await request(`${running.url}/health`)).status).toBe(200);
+  });
+
+  it('on SIGTERM finishes a request already in flight, stores its sample, then exits 0', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    running = await spawnBackend(['--db', db]);
+    const { hostname, port } = new URL(running.url);
+    const body = JSON.stringify(healthyExample);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (d) => (answer += String(d)));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // Headers and half the body, then the signal, then the rest of the body.
+    socket.write(`POST /metrics HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(body.slice(0, 40));
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = running.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    socket.end(body.slice(40));
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(answer).toContain('"ok":true');
+    expect(await exited).toBe(0);
+    expect(queryDb(db, 'select count(*) as n from samples')).toEqual([{ n: 1 }]);
   });
 });
