@@ -22,13 +22,28 @@ const FIRST_WINDOW_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
+/**
+ * A collector that fails, fails at every sample for months: say each distinct problem once, not
+ * every interval into the journal.
+ */
+function warnOncePerProblem(log: AgentLog): (message: string) => void {
+  const said = new Set<string>();
+  return (message) => {
+    if (said.has(message)) return;
+    if (said.size >= 1000) said.clear(); // messages that vary must not grow this forever
+    said.add(message);
+    log.warn(`${message} (logged once; the same warning is not repeated)`);
+  };
+}
+
 export function samplerFor(config: AgentConfig, log: AgentLog): Sampler {
+  const warn = warnOncePerProblem(log);
   return createSampler({
     ctx: { procRoot: config.procRoot, sysRoot: config.sysRoot },
     agentId: config.agentId,
     criticalProcesses: config.criticalProcesses,
     customCheckTimeoutMs: config.customCheckTimeoutMs,
-    warn: (message) => log.warn(message),
+    warn,
     ...(config.customCheck !== undefined ? { customCheck: config.customCheck } : {}),
   });
 }
