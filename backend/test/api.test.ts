@@ -1,8 +1,6 @@
-// The original system's API, against a real backend on an ephemeral port with a real SQLite file.
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningBackend } from '../server.js';
-import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
+// The original system's API, against a real t.backend on an ephemeral port with a real SQLite file.
+import { describe, expect, it } from 'vitest';
+import { backendForEachTest, postJson, queryDb, request } from './helpers.js';
 import { healthyExample, originalAlertTexts, originalExample, withAgent } from './payloads.js';
 
 interface AlertJson {
@@ -16,38 +14,23 @@ interface AlertJson {
   threshold: number | null;
 }
 
-let dir: ReturnType<typeof tempDir>;
-let dbPath: string;
-let backend: RunningBackend;
-let clock = 1_700_000_000;
+const t = backendForEachTest();
 
-beforeEach(async () => {
-  dir = tempDir();
-  dbPath = join(dir.path, 'monitor.sqlite');
-  clock = 1_700_000_000;
-  backend = await startTestBackend(dbPath, { now: () => clock });
-});
-
-afterEach(async () => {
-  await backend.close();
-  await dir.remove();
-});
-
-const post = (body: unknown) => postJson<Record<string, unknown>>(`${backend.url}/metrics`, body);
-const alerts = async () => (await request<AlertJson[]>(`${backend.url}/alerts`)).body;
+const post = (body: unknown) => postJson<Record<string, unknown>>(`${t.backend.url}/metrics`, body);
+const alerts = async () => (await request<AlertJson[]>(`${t.backend.url}/alerts`)).body;
 
 describe('GET / and GET /health', () => {
   it('answers the root with the original message', async () => {
-    expect(await request(`${backend.url}/`)).toMatchObject({ status: 200, body: { msg: 'Backend is running' } });
+    expect(await request(`${t.backend.url}/`)).toMatchObject({ status: 200, body: { msg: 'Backend is running' } });
   });
 
   it('counts devices and every alert ever stored', async () => {
-    expect((await request(`${backend.url}/health`)).body).toEqual({ status: 'ok', devices_reporting: 0, total_alerts: 0, server_time: clock });
+    expect((await request(`${t.backend.url}/health`)).body).toEqual({ status: 'ok', devices_reporting: 0, total_alerts: 0, server_time: t.clock });
     await post(originalExample);
     await post(withAgent(originalExample, 'second'));
-    clock += 10;
+    t.clock += 10;
     await post(healthyExample);
-    expect((await request(`${backend.url}/health`)).body).toEqual({ status: 'ok', devices_reporting: 2, total_alerts: 36, server_time: clock });
+    expect((await request(`${t.backend.url}/health`)).body).toEqual({ status: 'ok', devices_reporting: 2, total_alerts: 36, server_time: t.clock });
   });
 });
 
@@ -58,30 +41,30 @@ describe('POST /metrics and the alert engine', () => {
     expect(answer.body).toMatchObject({ ok: true });
     const fired = await alerts();
     expect(fired.map((a) => a.alert)).toEqual(originalAlertTexts);
-    expect(fired.every((a) => a.device === 'demo-agent' && a.timestamp === clock)).toBe(true);
+    expect(fired.every((a) => a.device === 'demo-agent' && a.timestamp === t.clock)).toBe(true);
     expect(fired.find((a) => a.alert === 'High swap usage')).toMatchObject({ severity: 'warning', rule: 'swap_high', value: 55, threshold: 50 });
   });
 
   it('fires a problem once while it lasts, and recovers all 12 when the machine is healthy', async () => {
     await post(originalExample);
-    clock += 10;
+    t.clock += 10;
     await post(originalExample);
     expect(await alerts()).toHaveLength(12);
-    clock += 10;
+    t.clock += 10;
     await post(healthyExample);
-    const all = queryDb<{ alert: string; severity: string; kind: string; timestamp: number }>(dbPath, 'select alert, severity, kind, timestamp from alerts order by id');
+    const all = queryDb<{ alert: string; severity: string; kind: string; timestamp: number }>(t.dbPath, 'select alert, severity, kind, timestamp from alerts order by id');
     expect(all).toHaveLength(24);
     const recovered = all.slice(12);
     expect(recovered.map((a) => a.alert)).toEqual(originalAlertTexts.map((t) => `${t} - recovered`));
-    expect(recovered.every((a) => a.severity === 'warning' && a.kind === 'recovered' && a.timestamp === clock)).toBe(true);
-    expect(queryDb(dbPath, 'select * from alert_state')).toEqual([]);
+    expect(recovered.every((a) => a.severity === 'warning' && a.kind === 'recovered' && a.timestamp === t.clock)).toBe(true);
+    expect(queryDb(t.dbPath, 'select * from alert_state')).toEqual([]);
   });
 
   it('keeps alert state per device', async () => {
     await post(originalExample);
     await post(withAgent(healthyExample, 'calm-host'));
     await post(withAgent(originalExample, 'calm-host'));
-    const byDevice = queryDb<{ device_id: string; n: number }>(dbPath, 'select device_id, count(*) as n from alert_state group by device_id order by device_id');
+    const byDevice = queryDb<{ device_id: string; n: number }>(t.dbPath, 'select device_id, count(*) as n from alert_state group by device_id order by device_id');
     expect(byDevice).toEqual([
       { device_id: 'calm-host', n: 12 },
       { device_id: 'demo-agent', n: 12 },
@@ -90,37 +73,37 @@ describe('POST /metrics and the alert engine', () => {
 
   it('stores every sample with its payload readable by json_extract', async () => {
     await post(originalExample);
-    clock += 10;
+    t.clock += 10;
     await post({ ...healthyExample, extra_field: { kept: 'yes' } });
     const rows = queryDb<Record<string, unknown>>(
-      dbPath,
+      t.dbPath,
       `select device_id, timestamp, cpu_percent, memory_percent, swap_percent,
               json_extract(payload, '$.disks[0].mountpoint') as mount, json_extract(payload, '$.extra_field.kept') as extra
          from samples order by id`,
     );
     expect(rows).toEqual([
-      { device_id: 'demo-agent', timestamp: clock - 10, cpu_percent: 95, memory_percent: 92, swap_percent: 55, mount: '/', extra: null },
-      { device_id: 'demo-agent', timestamp: clock, cpu_percent: 12, memory_percent: 40, swap_percent: 0, mount: '/', extra: 'yes' },
+      { device_id: 'demo-agent', timestamp: t.clock - 10, cpu_percent: 95, memory_percent: 92, swap_percent: 55, mount: '/', extra: null },
+      { device_id: 'demo-agent', timestamp: t.clock, cpu_percent: 12, memory_percent: 40, swap_percent: 0, mount: '/', extra: 'yes' },
     ]);
   });
 
   it('accepts a body sent without a JSON content type, as the original did', async () => {
-    const answer = await request(`${backend.url}/metrics`, { method: 'POST', body: JSON.stringify(healthyExample) });
+    const answer = await request(`${t.backend.url}/metrics`, { method: 'POST', body: JSON.stringify(healthyExample) });
     expect(answer).toMatchObject({ status: 200, body: { ok: true } });
   });
 });
 
 describe('GET /metrics', () => {
   it('returns the latest sample of each device with its timestamp and unknown fields', async () => {
-    expect((await request(`${backend.url}/metrics`)).body).toEqual([]);
+    expect((await request(`${t.backend.url}/metrics`)).body).toEqual([]);
     await post(originalExample);
     await post(withAgent(healthyExample, 'other'));
-    clock += 10;
+    t.clock += 10;
     await post({ ...healthyExample, note: 'kept' });
-    const latest = (await request<Record<string, unknown>[]>(`${backend.url}/metrics`)).body;
+    const latest = (await request<Record<string, unknown>[]>(`${t.backend.url}/metrics`)).body;
     expect(latest).toEqual([
-      { ...healthyExample, note: 'kept', timestamp: clock },
-      { ...withAgent(healthyExample, 'other'), timestamp: clock - 10 },
+      { ...healthyExample, note: 'kept', timestamp: t.clock },
+      { ...withAgent(healthyExample, 'other'), timestamp: t.clock - 10 },
     ]);
   });
 });
@@ -128,13 +111,13 @@ describe('GET /metrics', () => {
 describe('GET /alerts', () => {
   it('lists the 20 most recent alerts, oldest of them first', async () => {
     await post(originalExample); // 12 alerts at t0
-    clock += 10;
+    t.clock += 10;
     await post(healthyExample); // 12 recoveries at t0+10
-    clock += 10;
+    t.clock += 10;
     await post(originalExample); // 12 more at t0+20
     const listed = await alerts();
     expect(listed).toHaveLength(20);
-    const stored = queryDb<{ alert: string; timestamp: number }>(dbPath, 'select alert, timestamp from alerts order by id desc limit 20').reverse();
+    const stored = queryDb<{ alert: string; timestamp: number }>(t.dbPath, 'select alert, timestamp from alerts order by id desc limit 20').reverse();
     expect(listed.map((a) => [a.alert, a.timestamp])).toEqual(stored.map((a) => [a.alert, a.timestamp]));
     expect(listed[0]!.alert).toBe('High inode usage - recovered');
     expect(listed[19]!.alert).toBe('Critical process nginx is not running');
@@ -147,7 +130,7 @@ describe('GET /alerts', () => {
       device: 'demo-agent',
       alert: 'High CPU usage',
       severity: 'critical',
-      timestamp: clock,
+      timestamp: t.clock,
       id: 1,
       kind: 'fired',
       rule: 'cpu_high',
@@ -160,9 +143,9 @@ describe('GET /alerts', () => {
 
 describe('HTTP details', () => {
   it('allows every origin by default (CORS)', async () => {
-    const answer = await request(`${backend.url}/health`, { headers: { Origin: 'http://dashboard.example' } });
+    const answer = await request(`${t.backend.url}/health`, { headers: { Origin: 'http://dashboard.example' } });
     expect(answer.headers.get('access-control-allow-origin')).toBe('*');
-    const preflight = await fetch(`${backend.url}/metrics`, {
+    const preflight = await fetch(`${t.backend.url}/metrics`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://dashboard.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
     });
@@ -171,7 +154,7 @@ describe('HTTP details', () => {
   });
 
   it('answers unknown paths and methods with JSON errors', async () => {
-    expect(await request(`${backend.url}/nope`)).toMatchObject({ status: 404, body: { error: 'no such endpoint: GET /nope' } });
-    expect(await request(`${backend.url}/metrics`, { method: 'PUT' })).toMatchObject({ status: 405, body: { error: expect.stringContaining('PUT is not allowed') } });
+    expect(await request(`${t.backend.url}/nope`)).toMatchObject({ status: 404, body: { error: 'no such endpoint: GET /nope' } });
+    expect(await request(`${t.backend.url}/metrics`, { method: 'PUT' })).toMatchObject({ status: 405, body: { error: expect.stringContaining('PUT is not allowed') } });
   });
 });

@@ -1,50 +1,33 @@
 // Samples replayed by an agent after an outage: stored once, at the time they were measured,
 // and judged by the alert engine in time order.
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningBackend } from '../server.js';
-import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { backendForEachTest, postJson, queryDb, request } from './helpers.js';
 import { healthyExample, originalExample } from './payloads.js';
 
-let dir: ReturnType<typeof tempDir>;
-let dbPath: string;
-let backend: RunningBackend;
-let clock = 1_700_000_000;
+const t = backendForEachTest();
 
-beforeEach(async () => {
-  dir = tempDir();
-  dbPath = join(dir.path, 'monitor.sqlite');
-  clock = 1_700_000_000;
-  backend = await startTestBackend(dbPath, { now: () => clock });
-});
-
-afterEach(async () => {
-  await backend.close();
-  await dir.remove();
-});
-
-const post = (body: unknown) => postJson<{ ok: boolean; outcome: string; timestamp: number }>(`${backend.url}/metrics`, body);
+const post = (body: unknown) => postJson<{ ok: boolean; outcome: string; timestamp: number }>(`${t.backend.url}/metrics`, body);
 
 describe('POST /metrics with sample_id and age_seconds', () => {
-  it('stores a sample at receive time minus its age, whatever the agent clock says', async () => {
+  it('stores a sample at receive time minus its age, whatever the agent t.clock says', async () => {
     const answer = await post({ ...healthyExample, sample_id: 's-1', age_seconds: 95.5 });
-    expect(answer.body).toMatchObject({ ok: true, outcome: 'new', timestamp: clock - 95.5 });
-    expect(queryDb(dbPath, 'select timestamp, received_at, sample_id from samples')).toEqual([{ timestamp: clock - 95.5, received_at: clock, sample_id: 's-1' }]);
+    expect(answer.body).toMatchObject({ ok: true, outcome: 'new', timestamp: t.clock - 95.5 });
+    expect(queryDb(t.dbPath, 'select timestamp, received_at, sample_id from samples')).toEqual([{ timestamp: t.clock - 95.5, received_at: t.clock, sample_id: 's-1' }]);
   });
 
   it('stores a retried sample once, and its alerts once', async () => {
     await post({ ...originalExample, sample_id: 'a-1' });
-    clock += 5;
+    t.clock += 5;
     const retry = await post({ ...originalExample, sample_id: 'a-1', age_seconds: 5 });
-    expect(retry.body).toMatchObject({ ok: true, outcome: 'duplicate', timestamp: clock - 5 });
-    expect(queryDb(dbPath, 'select count(*) as n from samples')).toEqual([{ n: 1 }]);
-    expect(queryDb(dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 12 }]);
+    expect(retry.body).toMatchObject({ ok: true, outcome: 'duplicate', timestamp: t.clock - 5 });
+    expect(queryDb(t.dbPath, 'select count(*) as n from samples')).toEqual([{ n: 1 }]);
+    expect(queryDb(t.dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 12 }]);
   });
 
   it('keeps the same sample_id from two devices apart', async () => {
     await post({ ...healthyExample, agent_id: 'one', sample_id: 'x' });
     await post({ ...healthyExample, agent_id: 'two', sample_id: 'x' });
-    expect(queryDb(dbPath, 'select device_id from samples order by id')).toEqual([{ device_id: 'one' }, { device_id: 'two' }]);
+    expect(queryDb(t.dbPath, 'select device_id from samples order by id')).toEqual([{ device_id: 'one' }, { device_id: 'two' }]);
   });
 
   it('evaluates samples replayed oldest first in their time order', async () => {
@@ -52,31 +35,31 @@ describe('POST /metrics with sample_id and age_seconds', () => {
     await post({ ...originalExample, sample_id: 'r1', age_seconds: 30 });
     await post({ ...healthyExample, sample_id: 'r2', age_seconds: 20 });
     await post({ ...originalExample, sample_id: 'r3', age_seconds: 10 });
-    const kinds = queryDb<{ kind: string; timestamp: number; n: number }>(dbPath, 'select kind, timestamp, count(*) as n from alerts group by kind, timestamp order by timestamp, kind');
+    const kinds = queryDb<{ kind: string; timestamp: number; n: number }>(t.dbPath, 'select kind, timestamp, count(*) as n from alerts group by kind, timestamp order by timestamp, kind');
     expect(kinds).toEqual([
-      { kind: 'fired', timestamp: clock - 30, n: 12 },
-      { kind: 'recovered', timestamp: clock - 20, n: 12 },
-      { kind: 'fired', timestamp: clock - 10, n: 12 },
+      { kind: 'fired', timestamp: t.clock - 30, n: 12 },
+      { kind: 'recovered', timestamp: t.clock - 20, n: 12 },
+      { kind: 'fired', timestamp: t.clock - 10, n: 12 },
     ]);
   });
 
   it('puts a sample older than the latest into history without touching alerts or the latest sample', async () => {
     await post({ ...healthyExample, sample_id: 'now' });
     const late = await post({ ...originalExample, sample_id: 'old', age_seconds: 300 });
-    expect(late.body).toMatchObject({ ok: true, outcome: 'late', timestamp: clock - 300 });
-    expect(queryDb(dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 0 }]);
-    expect(queryDb(dbPath, 'select first_seen, last_seen from devices')).toEqual([{ first_seen: clock - 300, last_seen: clock }]);
-    const latest = (await request<{ sample_id: string }[]>(`${backend.url}/metrics`)).body;
+    expect(late.body).toMatchObject({ ok: true, outcome: 'late', timestamp: t.clock - 300 });
+    expect(queryDb(t.dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 0 }]);
+    expect(queryDb(t.dbPath, 'select first_seen, last_seen from devices')).toEqual([{ first_seen: t.clock - 300, last_seen: t.clock }]);
+    const latest = (await request<{ sample_id: string }[]>(`${t.backend.url}/metrics`)).body;
     expect(latest.map((s) => s.sample_id)).toEqual(['now']);
-    expect(queryDb(dbPath, 'select sample_id from samples order by timestamp')).toEqual([{ sample_id: 'old' }, { sample_id: 'now' }]);
+    expect(queryDb(t.dbPath, 'select sample_id from samples order by timestamp')).toEqual([{ sample_id: 'old' }, { sample_id: 'now' }]);
   });
 
   it('does not re-open a closed alert with a late sample', async () => {
     await post({ ...originalExample, sample_id: 'a' });
-    clock += 10;
+    t.clock += 10;
     await post({ ...healthyExample, sample_id: 'b' });
     await post({ ...originalExample, sample_id: 'c', age_seconds: 5 });
-    expect(queryDb(dbPath, 'select count(*) as n from alert_state')).toEqual([{ n: 0 }]);
-    expect(queryDb(dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 24 }]);
+    expect(queryDb(t.dbPath, 'select count(*) as n from alert_state')).toEqual([{ n: 0 }]);
+    expect(queryDb(t.dbPath, 'select count(*) as n from alerts')).toEqual([{ n: 24 }]);
   });
 });

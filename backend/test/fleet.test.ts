@@ -1,33 +1,16 @@
 // Fleet state as a sysadmin asks for it: devices, silent machines, open problems, alert history,
-// rules in force. Real server and SQLite file; the clock is the test's.
+// rules in force. Real server and SQLite file; the t.clock is the test's.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningBackend } from '../server.js';
-import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { backendForEachTest, postJson, queryDb, request, startTestBackend } from './helpers.js';
 import { healthyExample, originalExample, withAgent } from './payloads.js';
 
-let dir: ReturnType<typeof tempDir>;
-let dbPath: string;
-let backend: RunningBackend;
-let clock = 1_700_000_000;
-const now = () => clock;
-const noTimers = { now, silenceCheckEveryMs: 0, maintenanceEveryMs: 0 };
+const noTimers = { silenceCheckEveryMs: 0, maintenanceEveryMs: 0 };
+const t = backendForEachTest(noTimers);
 
-beforeEach(async () => {
-  dir = tempDir();
-  dbPath = join(dir.path, 'monitor.sqlite');
-  clock = 1_700_000_000;
-  backend = await startTestBackend(dbPath, noTimers);
-});
-
-afterEach(async () => {
-  await backend.close();
-  await dir.remove();
-});
-
-const post = (body: unknown) => postJson(`${backend.url}/metrics`, body);
-const get = <T = unknown>(path: string) => request<T>(`${backend.url}${path}`);
+const post = (body: unknown) => postJson(`${t.backend.url}/metrics`, body);
+const get = <T = unknown>(path: string) => request<T>(`${t.backend.url}${path}`);
 
 interface DeviceJson {
   id: string;
@@ -57,11 +40,11 @@ describe('GET /devices', () => {
       ['web-1', 'online', 0],
     ]);
     expect(devices[1]).toMatchObject({
-      first_seen: clock,
-      last_seen: clock,
+      first_seen: t.clock,
+      last_seen: t.clock,
       host: { os: 'Debian GNU/Linux 12', kernel: '6.1.0' },
       latest: {
-        timestamp: clock,
+        timestamp: t.clock,
         cpu_percent: 12,
         memory_percent: 40,
         swap_percent: 0,
@@ -76,7 +59,7 @@ describe('GET /devices', () => {
     const one = await get<DeviceJson>('/devices/demo-agent');
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: 'demo-agent', interval_seconds: 10, offline_after_seconds: 60 });
-    expect(one.body.latest_sample).toEqual({ ...healthyExample, interval_seconds: 10, timestamp: clock });
+    expect(one.body.latest_sample).toEqual({ ...healthyExample, interval_seconds: 10, timestamp: t.clock });
     const missing = await get<{ error: string }>('/devices/nope');
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatch(/no device 'nope'.*GET \/devices/);
@@ -84,12 +67,12 @@ describe('GET /devices', () => {
 
   it('DELETE /devices/:id forgets the device and its open problems, keeps its history', async () => {
     await post(originalExample);
-    const deleted = await request(`${backend.url}/devices/demo-agent`, { method: 'DELETE' });
+    const deleted = await request(`${t.backend.url}/devices/demo-agent`, { method: 'DELETE' });
     expect(deleted).toMatchObject({ status: 200, body: { ok: true, deleted: 'demo-agent' } });
     expect((await get<DeviceJson[]>('/devices')).body).toEqual([]);
     expect((await get('/alerts/active')).body).toEqual([]);
-    expect(queryDb(dbPath, 'select (select count(*) from samples) as samples, (select count(*) from alerts) as alerts')).toEqual([{ samples: 1, alerts: 12 }]);
-    expect((await request(`${backend.url}/devices/demo-agent`, { method: 'DELETE' })).status).toBe(404);
+    expect(queryDb(t.dbPath, 'select (select count(*) from samples) as samples, (select count(*) from alerts) as alerts')).toEqual([{ samples: 1, alerts: 12 }]);
+    expect((await request(`${t.backend.url}/devices/demo-agent`, { method: 'DELETE' })).status).toBe(404);
     // If it reports again, it is a new device and its problems fire anew.
     await post(originalExample);
     expect((await get<DeviceJson>('/devices/demo-agent')).body.active_alerts).toBe(12);
@@ -99,16 +82,16 @@ describe('GET /devices', () => {
 describe('a silent device', () => {
   it('fires Device not reporting after 3 intervals (at least 60 s), once, and recovers when it reports', async () => {
     await post({ ...healthyExample, interval_seconds: 30 });
-    clock += 90;
-    expect(await backend.checkSilentDevices()).toEqual([]);
-    clock += 1;
-    expect(await backend.checkSilentDevices()).toEqual(['demo-agent']);
-    expect(await backend.checkSilentDevices()).toEqual([]);
+    t.clock += 90;
+    expect(await t.backend.checkSilentDevices()).toEqual([]);
+    t.clock += 1;
+    expect(await t.backend.checkSilentDevices()).toEqual(['demo-agent']);
+    expect(await t.backend.checkSilentDevices()).toEqual([]);
     expect((await get<DeviceJson[]>('/devices')).body[0]!.status).toBe('offline');
     const active = (await get<{ alert: string; severity: string; since: number }[]>('/alerts/active')).body;
-    expect(active).toEqual([expect.objectContaining({ alert: 'Device not reporting', severity: 'critical', since: clock, rule: 'device_offline' })]);
+    expect(active).toEqual([expect.objectContaining({ alert: 'Device not reporting', severity: 'critical', since: t.clock, rule: 'device_offline' })]);
 
-    clock += 500;
+    t.clock += 500;
     await post({ ...healthyExample, interval_seconds: 30 });
     const alerts = (await get<{ alert: string; severity: string }[]>('/alerts')).body.map((a) => [a.alert, a.severity]);
     expect(alerts).toEqual([
@@ -121,7 +104,7 @@ describe('a silent device', () => {
   it('infers the interval from the gaps between samples when the agent does not say', async () => {
     for (let i = 0; i < 5; i++) {
       await post(healthyExample);
-      clock += 40;
+      t.clock += 40;
     }
     const device = (await get<DeviceJson>('/devices/demo-agent')).body;
     expect(device.interval_seconds).toBe(40);
@@ -130,16 +113,16 @@ describe('a silent device', () => {
 
   it('is reported after a restart, judged from the stored last_seen', async () => {
     await post(healthyExample);
-    await backend.close();
-    clock += 3600;
-    backend = await startTestBackend(dbPath, noTimers);
+    await t.backend.close();
+    t.clock += 3600;
+    t.backend = await startTestBackend(t.dbPath, { ...noTimers, now: t.now });
     const active = (await get<{ device: string; alert: string }[]>('/alerts/active')).body;
     expect(active).toEqual([expect.objectContaining({ device: 'demo-agent', alert: 'Device not reporting' })]);
     // And the open alert survives a further restart without firing again.
-    await backend.close();
-    clock += 60;
-    backend = await startTestBackend(dbPath, noTimers);
-    expect(queryDb(dbPath, "select count(*) as n from alerts where rule = 'device_offline'")).toEqual([{ n: 1 }]);
+    await t.backend.close();
+    t.clock += 60;
+    t.backend = await startTestBackend(t.dbPath, { ...noTimers, now: t.now });
+    expect(queryDb(t.dbPath, "select count(*) as n from alerts where rule = 'device_offline'")).toEqual([{ n: 1 }]);
   });
 });
 
@@ -147,9 +130,9 @@ describe('GET /alerts with filters and paging', () => {
   beforeEach(async () => {
     // 12 alerts for demo-agent at t, 12 recoveries at t+10, 12 for db-1 at t+20.
     await post(originalExample);
-    clock += 10;
+    t.clock += 10;
     await post(healthyExample);
-    clock += 10;
+    t.clock += 10;
     await post(withAgent(originalExample, 'db-1'));
   });
 
@@ -163,10 +146,10 @@ describe('GET /alerts with filters and paging', () => {
     expect(critical.every((a) => a.severity === 'critical')).toBe(true);
     const rule = (await get<{ alert: string; timestamp: number }[]>('/alerts?rule=cpu_high')).body;
     expect(rule.map((a) => a.alert)).toEqual(['High CPU usage', 'High CPU usage - recovered', 'High CPU usage']);
-    const window = (await get<{ timestamp: number }[]>(`/alerts?since=${clock - 15}&until=${clock}&limit=100`)).body;
+    const window = (await get<{ timestamp: number }[]>(`/alerts?since=${t.clock - 15}&until=${t.clock}&limit=100`)).body;
     expect(window).toHaveLength(12);
-    expect(window.every((a) => a.timestamp === clock - 10)).toBe(true);
-    const iso = new Date((clock - 10) * 1000).toISOString();
+    expect(window.every((a) => a.timestamp === t.clock - 10)).toBe(true);
+    const iso = new Date((t.clock - 10) * 1000).toISOString();
     expect((await get<unknown[]>(`/alerts?since=${iso}&limit=100`)).body).toHaveLength(24);
   });
 
@@ -194,17 +177,17 @@ describe('GET /alerts with filters and paging', () => {
   it('GET /alerts/active lists what is open now, from the alert state, with when it started', async () => {
     const active = (await get<{ device: string; alert: string; since: number }[]>('/alerts/active')).body;
     expect(active).toHaveLength(12);
-    expect(active.every((a) => a.device === 'db-1' && a.since === clock)).toBe(true);
+    expect(active.every((a) => a.device === 'db-1' && a.since === t.clock)).toBe(true);
     expect((await get<unknown[]>('/alerts/active?device=demo-agent')).body).toEqual([]);
   });
 });
 
 describe('a rules file', () => {
   async function restartWithRules(text: string, name = 'rules.yaml') {
-    const path = join(dir.path, name);
+    const path = join(t.dir.path, name);
     writeFileSync(path, text);
-    await backend.close();
-    backend = await startTestBackend(dbPath, noTimers, { rulesFile: path });
+    await t.backend.close();
+    t.backend = await startTestBackend(t.dbPath, { ...noTimers, now: t.now }, { rulesFile: path });
     return path;
   }
 
@@ -221,23 +204,23 @@ describe('a rules file', () => {
   it('fires a rule with for: only once the condition has lasted, across a restart', async () => {
     const path = await restartWithRules('rules:\n  cpu_high: { for: 2m }\n');
     await post({ agent_id: 'h', cpu: { total_percent: 95 } });
-    clock += 60;
+    t.clock += 60;
     await post({ agent_id: 'h', cpu: { total_percent: 96 } });
     expect((await get<unknown[]>('/alerts')).body).toEqual([]);
-    await backend.close();
-    backend = await startTestBackend(dbPath, noTimers, { rulesFile: path });
-    clock += 60;
+    await t.backend.close();
+    t.backend = await startTestBackend(t.dbPath, { ...noTimers, now: t.now }, { rulesFile: path });
+    t.clock += 60;
     await post({ agent_id: 'h', cpu: { total_percent: 97 } });
     const alerts = (await get<{ alert: string; timestamp: number }[]>('/alerts')).body;
-    expect(alerts.map((a) => [a.alert, a.timestamp])).toEqual([['High CPU usage', clock]]);
-    expect((await get<{ since: number }[]>('/alerts/active')).body[0]!.since).toBe(clock - 120);
+    expect(alerts.map((a) => [a.alert, a.timestamp])).toEqual([['High CPU usage', t.clock]]);
+    expect((await get<{ since: number }[]>('/alerts/active')).body[0]!.since).toBe(t.clock - 120);
   });
 
   it('with clear_below, does not flap around the threshold', async () => {
     await restartWithRules('{"rules": {"cpu_high": {"clear_below": 80}}}', 'rules.json');
     for (const percent of [95, 89, 91, 85, 92, 79]) {
       await post({ agent_id: 'h', cpu: { total_percent: percent } });
-      clock += 10;
+      t.clock += 10;
     }
     expect((await get<{ alert: string }[]>('/alerts')).body.map((a) => a.alert)).toEqual(['High CPU usage', 'High CPU usage - recovered']);
   });

@@ -3,6 +3,7 @@
 // and write a real SQLite file in a fresh temporary directory.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,6 +38,34 @@ export async function startTestBackend(
   config: Partial<Config> = {},
 ): Promise<RunningBackend> {
   return startBackend(testConfig(dbPath, config), { log: silentLogger, ...options });
+}
+
+/** What a test gets from backendForEachTest: all fresh for each test. */
+export interface TestBackend {
+  dir: ReturnType<typeof tempDir>;
+  dbPath: string;
+  backend: RunningBackend;
+  /** The backend's clock, Unix seconds: tests move it (`t.clock += 10`) instead of sleeping. */
+  clock: number;
+  now: () => number;
+}
+
+export const TEST_START_TIME = 1_700_000_000;
+
+/** A real backend on a new SQLite file for each test of the file, on a clock the test drives. */
+export function backendForEachTest(options: Partial<BackendOptions> = {}): TestBackend {
+  const t = { clock: TEST_START_TIME, now: () => t.clock } as TestBackend;
+  beforeEach(async () => {
+    t.dir = tempDir();
+    t.dbPath = join(t.dir.path, 'monitor.sqlite');
+    t.clock = TEST_START_TIME;
+    t.backend = await startTestBackend(t.dbPath, { now: t.now, ...options });
+  });
+  afterEach(async () => {
+    await t.backend.close();
+    await t.dir.remove();
+  });
+  return t;
 }
 
 export interface HttpAnswer<T = unknown> {
