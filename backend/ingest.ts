@@ -34,15 +34,18 @@ async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: numb
     if (stored) return { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] };
   }
   const sampleId = await insertSample(trx, payload, timestamp, receivedAt);
-  await noteSampleForRollups(trx, deviceId, timestamp);
   const device = await findDevice(trx, deviceId);
   // Alerts follow time order: a sample older than the latest one must not re-open what it closed.
-  if (device && timestamp < device.last_seen) {
+  const late = device !== undefined && timestamp < device.last_seen;
+  if (late) {
     await recordEarlierSample(trx, deviceId, timestamp);
-    return { sampleId, timestamp, outcome: 'late', transitions: [] };
+  } else {
+    const interval = nextIntervalEstimate(device?.interval_seconds ?? null, device ? timestamp - device.last_seen : null, payload.interval_seconds);
+    await recordDeviceSeen(trx, deviceId, timestamp, sampleId, interval);
   }
-  const interval = nextIntervalEstimate(device?.interval_seconds ?? null, device ? timestamp - device.last_seen : null, payload.interval_seconds);
-  await recordDeviceSeen(trx, deviceId, timestamp, sampleId, interval);
+  // After the device row is written, which carries the mark if rollups must be redone.
+  await noteSampleForRollups(trx, deviceId, timestamp);
+  if (late) return { sampleId, timestamp, outcome: 'late', transitions: [] };
   const evaluation = evaluateRules(await alertStateOf(trx, deviceId), payload, rules.forDevice(deviceId), timestamp);
   await applyEvaluation(trx, deviceId, evaluation, timestamp, sampleId);
   return { sampleId, timestamp, outcome: 'new', transitions: evaluation.transitions };

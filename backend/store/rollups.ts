@@ -25,15 +25,6 @@ export const MARKS = {
 export type MarkName = keyof typeof MARKS;
 export type Marks = Partial<Record<MarkName, number>>;
 
-/**
- * A late sample whose device row does not exist yet (its first sample, older than the watermark)
- * cannot carry the dirty flag on `devices`; it waits under this key prefix until maintenance
- * moves it there.
- */
-const DIRTY_KEY_PREFIX = 'rollup_dirty:';
-// The next character after ':' in code-point order, so [prefix, end) is exactly the prefixed keys.
-const DIRTY_KEY_END = 'rollup_dirty;';
-
 export async function readMarks(db: Db): Promise<Marks> {
   const rows = await db.selectFrom('maintenance').select(['key', 'value']).where('key', 'in', Object.values(MARKS)).execute();
   const marks: Marks = {};
@@ -56,23 +47,17 @@ export const rollupWatermarkQuery = (db: Db) =>
   db.selectFrom('maintenance').select('value').where('key', '=', MARKS.rollup300Until);
 
 /**
- * Called in the ingest transaction for every stored sample. A sample whose 5-minute bucket is
+ * Called in the ingest transaction for every stored sample, after its device row is written. A sample whose 5-minute bucket is
  * already rolled up marks its device: maintenance recomputes its rollups from that time on.
  * One primary-key read of the watermark; a write only for such a late sample.
  */
 export async function noteSampleForRollups(db: Db, deviceId: string, timestamp: number): Promise<void> {
   const watermark = await rollupWatermarkQuery(db).executeTakeFirst();
   if (watermark === undefined || timestamp >= watermark.value) return;
-  const updated = await db
+  await db
     .updateTable('devices')
     .set({ rollup_dirty_from: sql<number>`min(coalesce(rollup_dirty_from, ${timestamp}), ${timestamp})` })
     .where('id', '=', deviceId)
-    .executeTakeFirst();
-  if (updated.numUpdatedRows > 0n) return;
-  await db
-    .insertInto('maintenance')
-    .values({ key: `${DIRTY_KEY_PREFIX}${deviceId}`, value: timestamp })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<number>`min(value, excluded.value)` }))
     .execute();
 }
 
@@ -84,21 +69,6 @@ export interface DirtyDevice {
 
 /** One device whose rollups need recomputing, if any. */
 export async function nextDirtyDevice(db: Db): Promise<DirtyDevice | undefined> {
-  const waiting = await db
-    .selectFrom('maintenance')
-    .select(['key', 'value'])
-    .where('key', '>=', DIRTY_KEY_PREFIX)
-    .where('key', '<', DIRTY_KEY_END)
-    .execute();
-  for (const { key, value } of waiting) {
-    // The device row exists now (its ingest transaction created it); a key without one is dropped.
-    await db
-      .updateTable('devices')
-      .set({ rollup_dirty_from: sql<number>`min(coalesce(rollup_dirty_from, ${value}), ${value})` })
-      .where('id', '=', key.slice(DIRTY_KEY_PREFIX.length))
-      .execute();
-    await db.deleteFrom('maintenance').where('key', '=', key).execute();
-  }
   const row = await db
     .selectFrom('devices')
     .select(['id', 'rollup_dirty_from'])
