@@ -1,22 +1,14 @@
 // fleetmon-agent's command line as a user runs it: --print, --once, errors, and the single-file build.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metricsPayloadSchema } from '../../shared/payload.js';
-import { type BackendProcess, queryDb, repoRoot, spawnBackend, tempDir } from '../../backend/test/helpers.js';
+import { cleanUpAfterEach, queryDb, repoRoot, spawnBackend, tempDir } from '../../backend/test/helpers.js';
 import { agentBundle, freePort, runAgent } from './processes.js';
 
 const laptopSys = join(repoRoot, 'agent/collectors/fixtures/sys-laptop');
 
-let dir: ReturnType<typeof tempDir> | undefined;
-let backend: BackendProcess | undefined;
-
-afterEach(async () => {
-  if (backend?.child.exitCode === null) await backend.stop('SIGKILL');
-  backend = undefined;
-  await dir?.remove();
-  dir = undefined;
-});
+const t = cleanUpAfterEach();
 
 describe('fleetmon-agent --print', () => {
   it('prints one valid payload with every field, measured on this machine', async () => {
@@ -44,20 +36,20 @@ describe('fleetmon-agent --print', () => {
   });
 
   it("measures clock drift against the backend's clock when given --server", async () => {
-    dir = tempDir();
-    backend = await spawnBackend(['--db', join(dir.path, 'monitor.sqlite')]);
-    const { code, output } = await runAgent(['--print', '--server', backend.url]);
+    t.dir = tempDir();
+    t.backend = await spawnBackend(['--db', join(t.dir.path, 'monitor.sqlite')]);
+    const { code, output } = await runAgent(['--print', '--server', t.backend.url]);
     expect(code).toBe(0);
     const payload = metricsPayloadSchema.parse(JSON.parse(output));
     // Same machine, same clock: the drift is the measuring error, well under a second.
     expect(Math.abs(payload.time_drift!.drift_seconds)).toBeLessThan(0.5);
     // --print sends nothing.
-    expect(queryDb(join(dir.path, 'monitor.sqlite'), 'select count(*) as n from samples')).toEqual([{ n: 0 }]);
+    expect(queryDb(join(t.dir.path, 'monitor.sqlite'), 'select count(*) as n from samples')).toEqual([{ n: 0 }]);
   });
 
   it('runs as a single file with plain node, from a directory with no node_modules', async () => {
-    dir = tempDir();
-    const lonely = join(dir.path, 'opt');
+    t.dir = tempDir();
+    const lonely = join(t.dir.path, 'opt');
     mkdirSync(lonely);
     copyFileSync(agentBundle, join(lonely, 'fleetmon-agent.cjs'));
     const { code, output } = await runAgent(['--print'], { script: join(lonely, 'fleetmon-agent.cjs'), cwd: lonely, env: { NODE_PATH: '' } });
@@ -68,10 +60,10 @@ describe('fleetmon-agent --print', () => {
 
 describe('fleetmon-agent --once', () => {
   it('exits 0 when the backend accepted the sample, which is then stored', async () => {
-    dir = tempDir();
-    const db = join(dir.path, 'monitor.sqlite');
-    backend = await spawnBackend(['--db', db]);
-    const { code, output } = await runAgent(['--once', '--server', backend.url, '--agent-id', 'once-host']);
+    t.dir = tempDir();
+    const db = join(t.dir.path, 'monitor.sqlite');
+    t.backend = await spawnBackend(['--db', db]);
+    const { code, output } = await runAgent(['--once', '--server', t.backend.url, '--agent-id', 'once-host']);
     expect(code).toBe(0);
     expect(output).toContain('sample accepted');
     expect(queryDb(db, 'select device_id from samples')).toEqual([{ device_id: 'once-host' }]);
@@ -85,9 +77,9 @@ describe('fleetmon-agent --once', () => {
   });
 
   it('exits 1 with the backend\'s reason when it rejects the sample', async () => {
-    dir = tempDir();
-    backend = await spawnBackend(['--db', join(dir.path, 'monitor.sqlite'), '--body-limit', '100b']);
-    const { code, output } = await runAgent(['--once', '--server', backend.url]);
+    t.dir = tempDir();
+    t.backend = await spawnBackend(['--db', join(t.dir.path, 'monitor.sqlite'), '--body-limit', '100b']);
+    const { code, output } = await runAgent(['--once', '--server', t.backend.url]);
     expect(code).toBe(1);
     expect(output).toMatch(/rejected the sample \(HTTP 413\).*--body-limit/);
   });

@@ -138,6 +138,23 @@ export async function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}):
   };
 }
 
+/** For tests that start real processes: the folder and backend a test puts here are cleaned up after it. */
+export interface ProcessTestContext {
+  dir?: ReturnType<typeof tempDir>;
+  backend?: BackendProcess;
+}
+
+export function cleanUpAfterEach(): ProcessTestContext {
+  const t: ProcessTestContext = {};
+  afterEach(async () => {
+    if (t.backend?.child.exitCode === null) await t.backend.stop('SIGKILL');
+    t.backend = undefined;
+    await t.dir?.remove();
+    t.dir = undefined;
+  });
+  return t;
+}
+
 /** Run the CLI to completion (for commands that exit, like `migrate`). */
 export function runBackendCli(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {

@@ -1,8 +1,8 @@
 // fleetmon-sim as a user runs it: the real process against the real backend process (both from
 // dist/, built by `npm test`'s pretest step), against nothing, stopped by a signal, misused.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BackendProcess, queryDb, repoRoot, request, spawnBackend, tempDir } from '../../../backend/test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanUpAfterEach, queryDb, repoRoot, request, spawnBackend, tempDir } from '../../../backend/test/helpers.js';
 import { freePort, spawnAgent, waitFor } from '../../test/processes.js';
 import type { SimReport } from '../report.js';
 
@@ -19,23 +19,15 @@ async function runSim(args: string[]) {
   return { code, stdout, output: sim.output(), report: lastLine.startsWith('{') ? (JSON.parse(lastLine) as SimReport) : undefined };
 }
 
-let dir: ReturnType<typeof tempDir> | undefined;
-let backend: BackendProcess | undefined;
-
-afterEach(async () => {
-  if (backend?.child.exitCode === null) await backend.stop('SIGKILL');
-  backend = undefined;
-  await dir?.remove();
-  dir = undefined;
-});
+const t = cleanUpAfterEach();
 
 describe('fleetmon-sim', () => {
   it('runs 50 agents against a real backend: all accepted, devices listed, alerts fired and recovered', async () => {
-    dir = tempDir();
-    const dbPath = join(dir.path, 'monitor.sqlite');
-    backend = await spawnBackend(['--db', dbPath]);
+    t.dir = tempDir();
+    const dbPath = join(t.dir.path, 'monitor.sqlite');
+    t.backend = await spawnBackend(['--db', dbPath]);
     const { code, stdout, output, report } = await runSim([
-      '--server', backend.url, '--agents', '50', '--interval', '1s', '--duration', '6s', '--faults', '0.3', '--seed', '7', '--progress', '2s',
+      '--server', t.backend.url, '--agents', '50', '--interval', '1s', '--duration', '6s', '--faults', '0.3', '--seed', '7', '--progress', '2s',
     ]);
     expect(code, output).toBe(0);
     expect(report).toBeDefined();
@@ -49,7 +41,7 @@ describe('fleetmon-sim', () => {
     // Progress goes to stderr, every 2 s here.
     expect(output).toMatch(/\[fleetmon-sim\] 2 s: sent \d+, accepted \d+, failed 0/);
 
-    const devices = await request<Array<{ id: string; status: string; host: { os: string } }>>(`${backend.url}/devices`);
+    const devices = await request<Array<{ id: string; status: string; host: { os: string } }>>(`${t.backend.url}/devices`);
     expect(devices.body).toHaveLength(50);
     expect(devices.body.map((d) => d.id)).toContain('sim-0050');
     expect(devices.body.every((d) => d.status === 'online' && d.host.os.length > 0)).toBe(true);
@@ -69,13 +61,13 @@ describe('fleetmon-sim', () => {
   });
 
   it('runs until SIGINT without --duration, then prints its report and exits 0', async () => {
-    dir = tempDir();
-    backend = await spawnBackend(['--db', join(dir.path, 'monitor.sqlite')]);
-    const sim = spawnSim(['--server', backend.url, '--agents', '10', '--interval', '0.2s', '--progress', '0']);
+    t.dir = tempDir();
+    t.backend = await spawnBackend(['--db', join(t.dir.path, 'monitor.sqlite')]);
+    const sim = spawnSim(['--server', t.backend.url, '--agents', '10', '--interval', '0.2s', '--progress', '0']);
     let stdout = '';
     sim.child.stdout?.on('data', (d) => (stdout += String(d)));
     await waitFor('samples to arrive', () => {
-      const health = queryDb<{ n: number }>(join(dir!.path, 'monitor.sqlite'), 'select count(*) as n from samples')[0];
+      const health = queryDb<{ n: number }>(join(t.dir!.path, 'monitor.sqlite'), 'select count(*) as n from samples')[0];
       return (health?.n ?? 0) >= 20;
     });
     expect(await sim.stop('SIGINT')).toBe(0);
