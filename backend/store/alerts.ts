@@ -8,14 +8,6 @@ export async function insertAlert(db: Db, alert: NewAlert): Promise<number> {
   return row.id;
 }
 
-export const recentAlertsQuery = (db: Db, limit: number) =>
-  db.selectFrom('alerts').selectAll().orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit);
-
-/** The `limit` most recent alerts, returned oldest first (as the original API lists them). */
-export async function recentAlerts(db: Db, limit: number): Promise<AlertRow[]> {
-  return (await recentAlertsQuery(db, limit).execute()).reverse();
-}
-
 /**
  * How many alerts were ever stored. Alert ids are AUTOINCREMENT and alerts are never deleted,
  * so the highest id is the count, read from the primary key instead of scanning the table.
