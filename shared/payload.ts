@@ -10,6 +10,8 @@ export const LIMITS = {
   sensorChips: 256,
   sensorsPerChip: 256,
   criticalProcesses: 1024,
+  processes: 1024,
+  gpus: 64,
   textMax: 1024,
 } as const;
 
@@ -18,40 +20,98 @@ const count = z.number().min(0, 'must not be negative');
 const celsius = z.number().min(-273.15, 'is below absolute zero');
 const text = z.string().max(LIMITS.textMax);
 
+/**
+ * A reading the agent may not have: absent or `null` both mean "not measured" (the original's
+ * agent sends `null` where psutil could not read a value). Not measured is never healthy: the alert
+ * engine keeps what such a reading had open, and starts nothing from it.
+ */
+const maybe = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
 export const agentIdPattern = /^[A-Za-z0-9._:@-]+$/;
 
 export const cpuSchema = z.looseObject({
-  total_percent: percent,
-  per_core_percent: z.array(percent).max(4096).optional(),
-  load_average: z.array(count).max(3).optional(),
+  total_percent: maybe(percent),
+  per_core_percent: maybe(z.array(maybe(percent)).max(4096)),
+  /** 1, 5 and 15 minute load averages: `load_average` from fleetmon's agent, `load_avg` from the original's. */
+  load_average: maybe(z.array(count).max(3)),
+  load_avg: maybe(z.array(count).max(3)),
 });
 
 export const memorySchema = z.looseObject({
-  percent,
-  swap_percent: percent.optional(),
+  percent: maybe(percent),
+  swap_percent: maybe(percent),
+  total: maybe(count),
+  available: maybe(count),
+  used: maybe(count),
+  free: maybe(count),
+  swap_total: maybe(count),
+  swap_used: maybe(count),
 });
 
 export const diskSchema = z.looseObject({
   mountpoint: z.string().min(1).max(4096),
-  percent,
-  inode_percent: percent.optional(),
-  total_bytes: count.optional(),
-  used_bytes: count.optional(),
+  device: maybe(text),
+  fstype: maybe(text),
+  percent: maybe(percent),
+  inode_percent: maybe(percent),
+  // fleetmon's agent: bytes.
+  total_bytes: maybe(count),
+  used_bytes: maybe(count),
+  free_bytes: maybe(count),
+  // The original's agent (psutil): bytes, and inode counts (null where statvfs failed).
+  total: maybe(count),
+  used: maybe(count),
+  free: maybe(count),
+  inode_total: maybe(count),
+  inode_used: maybe(count),
+  inode_free: maybe(count),
+  // I/O: since boot from the original's agent, per interval from fleetmon's (see interval_seconds).
+  read_bytes: maybe(count),
+  write_bytes: maybe(count),
+  read_count: maybe(count),
+  write_count: maybe(count),
 });
 
 export const sensorSchema = z.looseObject({
-  label: text.optional(),
-  current: celsius,
-  high: celsius.nullable().optional(),
-  critical: celsius.nullable().optional(),
+  label: maybe(text),
+  current: maybe(celsius),
+  high: maybe(celsius),
+  critical: maybe(celsius),
 });
 
 export const networkInterfaceSchema = z.looseObject({
-  name: text.optional(),
-  bytes_recv: count,
-  bytes_sent: count,
-  errin: count.optional(),
-  errout: count.optional(),
+  /** The interface's name: `name` from fleetmon's agent, `interface` from the original's. */
+  name: maybe(text),
+  interface: maybe(text),
+  bytes_recv: maybe(count),
+  bytes_sent: maybe(count),
+  packets_recv: maybe(count),
+  packets_sent: maybe(count),
+  errin: maybe(count),
+  errout: maybe(count),
+  dropin: maybe(count),
+  dropout: maybe(count),
+});
+
+/** One GPU: NVIDIA (nvidia-smi), AMD (amdgpu sysfs) or Intel (i915/xe sysfs). */
+export const gpuSchema = z.looseObject({
+  index: maybe(count),
+  vendor: maybe(text),
+  name: maybe(text),
+  driver: maybe(text),
+  utilization_percent: maybe(percent),
+  memory_used_mb: maybe(count),
+  memory_total_mb: maybe(count),
+  temperature_C: maybe(celsius),
+});
+
+/** One of the busiest processes, in the original's shape (`cpu` and `memory` are percents). */
+export const processSchema = z.looseObject({
+  pid: maybe(z.number().int().min(0)),
+  name: maybe(text),
+  cpu: maybe(count),
+  memory: maybe(percent),
+  status: maybe(text),
 });
 
 /** What the machine is; fleetmon's agent sends it with every sample. */
@@ -63,37 +123,51 @@ export const hostInfoSchema = z.looseObject({
   cpu_cores: count.optional(),
 });
 
-export const metricsPayloadSchema = z.looseObject({
-  agent_id: z
-    .string({
-      error: (issue) => (issue.input === undefined ? 'is required: a string naming the machine' : 'must be a string'),
-    })
-    .min(1, 'must not be empty')
-    .max(LIMITS.agentIdMax, `must be at most ${LIMITS.agentIdMax} characters`)
-    .regex(agentIdPattern, 'may contain only letters, digits and . _ : @ -'),
-  cpu: cpuSchema.optional(),
-  memory: memorySchema.optional(),
-  disks: z.array(diskSchema).max(LIMITS.disks, `must have at most ${LIMITS.disks} entries`).optional(),
-  sensors_temperature: z
-    .record(z.string().max(LIMITS.textMax), z.array(sensorSchema).max(LIMITS.sensorsPerChip))
-    .refine((chips) => Object.keys(chips).length <= LIMITS.sensorChips, {
-      message: `must have at most ${LIMITS.sensorChips} chips`,
-    })
-    .optional(),
-  time_drift: z.looseObject({ drift_seconds: z.number() }).optional(),
-  network: z
-    .array(networkInterfaceSchema)
-    .max(LIMITS.interfaces, `must have at most ${LIMITS.interfaces} entries`)
-    .optional(),
-  custom_alert: z.boolean().optional(),
-  custom_message: text.optional(),
-  zombie_processes: z.number().int('must be a whole number').min(0, 'must not be negative').optional(),
-  critical_processes: z
-    .record(z.string().min(1).max(LIMITS.textMax), z.boolean())
-    .refine((procs) => Object.keys(procs).length <= LIMITS.criticalProcesses, {
-      message: `must have at most ${LIMITS.criticalProcesses} entries`,
-    })
-    .optional(),
+// Empty is allowed here and means "not given", as the original's `agent_id or device` reads it.
+const agentIdText = z
+  .string({ error: 'must be a string' })
+  .max(LIMITS.agentIdMax, `must be at most ${LIMITS.agentIdMax} characters`)
+  .regex(/^[A-Za-z0-9._:@-]*$/, 'may contain only letters, digits and . _ : @ -');
+
+/** Where a sample came from when it names no agent_id, as the original's backend decides it. */
+export const UNKNOWN_AGENT_ID = 'unknown';
+
+const payloadFields = z.looseObject({
+  // Optional as in the original: `device` (the hostname its agent sends) stands in, then "unknown".
+  agent_id: maybe(agentIdText),
+  device: maybe(agentIdText),
+  platform: maybe(text),
+  platform_release: maybe(text),
+  platform_version: maybe(text),
+  cpu: maybe(cpuSchema),
+  memory: maybe(memorySchema),
+  disks: maybe(z.array(diskSchema).max(LIMITS.disks, `must have at most ${LIMITS.disks} entries`)),
+  sensors_temperature: maybe(
+    z
+      .record(z.string().max(LIMITS.textMax), z.array(sensorSchema).max(LIMITS.sensorsPerChip))
+      .refine((chips) => Object.keys(chips).length <= LIMITS.sensorChips, {
+        message: `must have at most ${LIMITS.sensorChips} chips`,
+      }),
+  ),
+  // The original's agent sends `{}` when it has no reference clock: not measured.
+  time_drift: maybe(z.looseObject({ drift_seconds: maybe(z.number()) })),
+  network: maybe(z.array(networkInterfaceSchema).max(LIMITS.interfaces, `must have at most ${LIMITS.interfaces} entries`)),
+  custom_alert: maybe(z.boolean()),
+  custom_message: maybe(text),
+  zombie_processes: maybe(z.number().int('must be a whole number').min(0, 'must not be negative')),
+  critical_processes: maybe(
+    z
+      .record(z.string().min(1).max(LIMITS.textMax), maybe(z.boolean()))
+      .refine((procs) => Object.keys(procs).length <= LIMITS.criticalProcesses, {
+        message: `must have at most ${LIMITS.criticalProcesses} entries`,
+      }),
+  ),
+  processes: maybe(z.array(processSchema).max(LIMITS.processes, `must have at most ${LIMITS.processes} entries`)),
+  gpus: maybe(z.array(gpuSchema).max(LIMITS.gpus, `must have at most ${LIMITS.gpus} entries`)),
+  hardware: maybe(z.looseObject({})),
+  uptime_sec: maybe(count),
+  /** The agent's own clock when it measured, Unix seconds; kept as sent (fleetmon stores its own time beside it). */
+  timestamp: maybe(z.number()),
   host: hostInfoSchema.optional(),
   // fleetmon additions for delivery without loss (see agent/spool.ts): a retry carries the same
   // sample_id, and age_seconds says how long ago the sample was measured.
@@ -102,11 +176,19 @@ export const metricsPayloadSchema = z.looseObject({
   interval_seconds: z.number().positive('must be positive').optional(),
 });
 
-export type MetricsPayload = z.infer<typeof metricsPayloadSchema>;
+/** The payload as stored and judged: `agent_id` always set (see UNKNOWN_AGENT_ID). */
+export const metricsPayloadSchema = payloadFields.transform((payload) => ({
+  ...payload,
+  agent_id: payload.agent_id || payload.device || UNKNOWN_AGENT_ID,
+}));
+
+export type MetricsPayload = z.output<typeof metricsPayloadSchema>;
 export type HostInfo = z.infer<typeof hostInfoSchema>;
 export type DiskMetrics = z.infer<typeof diskSchema>;
 export type SensorReading = z.infer<typeof sensorSchema>;
 export type NetworkInterfaceMetrics = z.infer<typeof networkInterfaceSchema>;
+export type GpuMetrics = z.infer<typeof gpuSchema>;
+export type ProcessMetrics = z.infer<typeof processSchema>;
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `disks.0.percent`; empty for the body itself. */

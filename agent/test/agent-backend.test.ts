@@ -61,7 +61,7 @@ describe('fleetmon-agent with fleetmon-backend', () => {
     expect(parsed.critical_processes).toEqual({ node: true, 'no-such-daemon': false });
     expect(parsed.disks?.some((d) => d.mountpoint === '/')).toBe(true);
     // Drift against the backend's clock on the same machine: well under a second.
-    expect(Math.abs(parsed.time_drift!.drift_seconds)).toBeLessThan(0.5);
+    expect(Math.abs(parsed.time_drift!.drift_seconds!)).toBeLessThan(0.5);
     const alerts = (await request<{ alert: string }[]>(`${backend.url}/alerts`)).body.map((a) => a.alert);
     expect(alerts).toContain('Critical process no-such-daemon is not running');
 

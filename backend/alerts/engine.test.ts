@@ -137,10 +137,10 @@ describe('evaluateRules', () => {
     expect(transitionsOf([], p).map((t) => t.subject)).toEqual(['acpitz/#0', '#1']);
   });
 
-  it('ignores a sensor without a high limit', () => {
+  it('judges a sensor without a high limit against 80 °C, as the original does', () => {
     const p = healthy();
-    p.sensors_temperature = { acpitz: [{ label: 'x', current: 120, high: null, critical: 100 }] };
-    expect(transitionsOf([], p)).toEqual([]);
+    p.sensors_temperature = { acpitz: [{ label: 'x', current: 80, high: null, critical: 100 }], nvme: [{ label: '', current: 80.5 }] };
+    expect(transitionsOf([], p).map((t) => [t.subject, t.value, t.threshold])).toEqual([['nvme/#0', 80.5, 80]]);
   });
 
   it('does not call a machine with no interfaces listed inactive', () => {
@@ -176,6 +176,58 @@ describe('evaluateRules', () => {
       { mountpoint: '/', percent: 95 },
     ];
     expect(transitionsOf([], p).map((t) => [t.rule, t.subject, t.value])).toEqual([['disk_space_low', '/', 95]]);
+  });
+});
+
+// For each rule: ways the original's agent (or ours, when a collector fails) leaves a value unmeasured.
+const unmeasured: { rule: string; subject: string; ways: [string, (p: MetricsPayload) => void][] }[] = [
+  { rule: 'cpu_high', subject: '', ways: [['cpu absent', (p) => delete p.cpu], ['cpu null', (p) => (p.cpu = null)], ['total_percent null', (p) => (p.cpu = { total_percent: null })]] },
+  { rule: 'memory_high', subject: '', ways: [['memory absent', (p) => delete p.memory], ['percent null', (p) => (p.memory!.percent = null)]] },
+  { rule: 'swap_high', subject: '', ways: [['swap_percent absent', (p) => delete p.memory!.swap_percent], ['swap_percent null', (p) => (p.memory!.swap_percent = null)]] },
+  { rule: 'disk_space_low', subject: '/', ways: [['disks absent', (p) => delete p.disks], ['disks null', (p) => (p.disks = null)], ['percent null', (p) => (p.disks![0]!.percent = null)]] },
+  { rule: 'inode_high', subject: '/', ways: [['disks absent', (p) => delete p.disks], ['inode_percent null (statvfs failed)', (p) => (p.disks![0]!.inode_percent = null)], ['inode_percent absent', (p) => delete p.disks![0]!.inode_percent]] },
+  { rule: 'overheat', subject: 'coretemp/Core 0', ways: [['sensors absent', (p) => delete p.sensors_temperature], ['current null', (p) => (p.sensors_temperature!.coretemp![0]!.current = null)]] },
+  { rule: 'time_drift_high', subject: '', ways: [['time_drift {} (no reference clock)', (p) => (p.time_drift = {})], ['time_drift absent', (p) => delete p.time_drift], ['drift_seconds null', (p) => (p.time_drift = { drift_seconds: null })]] },
+  { rule: 'network_inactive', subject: '', ways: [['network absent', (p) => delete p.network], ['all counters null', (p) => (p.network = [{ interface: 'eth0', bytes_recv: null, bytes_sent: null }])]] },
+  { rule: 'network_errors', subject: 'eth0', ways: [['network absent', (p) => delete p.network], ['errin and errout null', (p) => (p.network = [{ interface: 'eth0', bytes_recv: 5, bytes_sent: 5, errin: null, errout: null }])]] },
+  { rule: 'custom_alert', subject: '', ways: [['custom_alert absent', (p) => delete p.custom_alert], ['custom_alert null', (p) => (p.custom_alert = null)]] },
+  { rule: 'zombie_processes', subject: '', ways: [['absent', (p) => delete p.zombie_processes], ['null', (p) => (p.zombie_processes = null)]] },
+  { rule: 'critical_process_down', subject: 'nginx', ways: [['critical_processes absent', (p) => delete p.critical_processes], ['nginx null', (p) => (p.critical_processes!.nginx = null)]] },
+];
+
+describe('not measured is not healthy', () => {
+  it('covers every rule of the original table', () => {
+    expect(unmeasured.map((u) => u.rule).sort()).toEqual(boundaries.map((b) => b.rule).sort());
+  });
+
+  for (const { rule, subject, ways } of unmeasured) {
+    for (const [way, unmeasure] of ways) {
+      it(`${rule}: ${way} keeps the open problem open and starts none`, () => {
+        const p = structuredClone(originalExample) as MetricsPayload;
+        p.network = [{ interface: 'eth0', bytes_recv: 0, bytes_sent: 0, errin: 150, errout: 0 }];
+        unmeasure(p);
+        expect(transitionsOf([{ rule, subject, since: 0 }], p).filter((t) => t.rule === rule)).toEqual([]);
+        const fresh = evaluateRules({ active: [], pending: [{ rule, subject, since: 0 }] }, p, DEFAULT_RULES, 10);
+        expect(fresh.transitions.filter((t) => t.rule === rule)).toEqual([]);
+        expect(fresh.pendingEnded.filter((t) => t.rule === rule)).toEqual([]);
+      });
+    }
+  }
+
+  it('still recovers a subject that left a list the payload sent', () => {
+    const p = healthy();
+    p.disks = [{ mountpoint: '/', percent: 40, inode_percent: null }];
+    const open = [
+      { rule: 'inode_high', subject: '/', since: 0 },
+      { rule: 'disk_space_low', subject: '/data', since: 0 },
+    ];
+    expect(transitionsOf(open, p).map((t) => [t.kind, t.rule, t.subject])).toEqual([['recovered', 'disk_space_low', '/data']]);
+  });
+
+  it('reads the interface name from `interface`, as the original agent sends it', () => {
+    const p = healthy();
+    p.network = [{ interface: 'lo', bytes_recv: 9, bytes_sent: 9, errin: 0, errout: 0 }, { interface: 'enp3s0', bytes_recv: 9, bytes_sent: 9, errin: 101, errout: 0 }];
+    expect(transitionsOf([], p).map((t) => t.subject)).toEqual(['enp3s0']);
   });
 });
 

@@ -1,7 +1,8 @@
 // The alert engine: what is open now + one payload -> what fires and what recovers.
 // Pure: no database, no clock of its own. A problem fires once and stays open until its condition
-// clears (below `clear_below` where a rules file sets hysteresis) or its subject leaves the payload;
-// then a " - recovered" alert with severity warning follows. A rule with `for:` first holds the
+// clears (below `clear_below` where a rules file sets hysteresis) or its subject leaves a list the
+// payload sent; then a " - recovered" alert with severity warning follows. A value that was not
+// measured (absent or null) never recovers anything and never fires anything. A rule with `for:` first holds the
 // problem as pending, and fires only once the condition has lasted that long.
 import type { MetricsPayload } from '../../shared/payload.js';
 import type { Severity } from '../store/schema.js';
@@ -42,16 +43,21 @@ export interface Evaluation {
 
 const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
 
-/** One instance per subject: if a payload names a subject twice, the firing reading wins. */
-function instancesByKey(rule: AlertRule, payload: MetricsPayload): Map<string, RuleInstance> {
+/** How much an instance says: a firing reading beats a calm one, which beats one not measured. */
+const weight = (i: RuleInstance) => (i.firing ? 2 : i.value !== null ? 1 : 0);
+
+/** What a rule read, one instance per subject (if a payload names a subject twice, the stronger reading wins). */
+function readRule(rule: AlertRule, payload: MetricsPayload): { measured: boolean; byKey: Map<string, RuleInstance> } {
   const byKey = new Map<string, RuleInstance>();
-  if (!rule.enabled) return byKey;
-  for (const instance of rule.instances(payload, rule.threshold)) {
+  // A disabled rule looks at nothing and lists nothing, so what it had open recovers.
+  if (!rule.enabled) return { measured: true, byKey };
+  const reading = rule.read(payload, rule);
+  for (const instance of reading.instances) {
     const key = keyOf(rule.id, instance.subject);
     const seen = byKey.get(key);
-    if (!seen || (!seen.firing && instance.firing)) byKey.set(key, instance);
+    if (!seen || weight(instance) > weight(seen)) byKey.set(key, instance);
   }
-  return byKey;
+  return { measured: reading.measured, byKey };
 }
 
 export function firedTransition(rule: AlertRule, subject: string, value: number, threshold: number | null, since: number): Transition {
@@ -68,9 +74,11 @@ export function evaluateRules(state: AlertState, payload: MetricsPayload, rules:
   const out: Evaluation = { transitions: [], pendingStarted: [], pendingEnded: [] };
 
   for (const rule of rules) {
-    const seen = instancesByKey(rule, payload);
+    const { measured, byKey: seen } = readRule(rule, payload);
     for (const [key, instance] of seen) {
       const { subject, value, threshold } = instance;
+      // Not measured is not healthy: an open problem stays open, a pending wait goes on, nothing starts.
+      if (value === null) continue;
       if (active.has(key)) {
         // Hysteresis: an open problem clears only at or below clear_below.
         const cleared = rule.clearBelow === null ? !instance.firing : value <= rule.clearBelow;
@@ -90,7 +98,9 @@ export function evaluateRules(state: AlertState, payload: MetricsPayload, rules:
         out.pendingStarted.push({ rule: rule.id, subject, since: now });
       }
     }
-    // Whatever is no longer reported (a disk unmounted, a field dropped, the rule disabled) ends.
+    // A field that was not sent at all keeps everything the rule had open.
+    if (!measured) continue;
+    // Whatever left a list that was sent (a disk unmounted, an interface removed, the rule disabled) ends.
     for (const a of state.active) {
       if (a.rule === rule.id && !seen.has(keyOf(a.rule, a.subject))) out.transitions.push(recoveredTransition(rule, a.subject, null, null));
     }

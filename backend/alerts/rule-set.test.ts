@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/helpers.js';
-import { RulesFileError, builtInRules, loadRuleSet } from './rule-set.js';
+import { RulesFileError, builtInRules, describeRule, loadRuleSet } from './rule-set.js';
+import type { AlertRule } from './rules.js';
 
 let dir: ReturnType<typeof tempDir> | undefined;
 afterEach(async () => {
@@ -17,7 +18,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const rule = (rules: readonly { id: string }[], id: string) => rules.find((r) => r.id === id)!;
+const rule = (rules: readonly AlertRule[], id: string): AlertRule => rules.find((r) => r.id === id)!;
 
 describe('rules files', () => {
   it('without a file, the rules are the original table', () => {
@@ -52,6 +53,16 @@ devices:
     expect(rule(set.forDevice('db-02'), 'cpu_high')).toMatchObject({ threshold: 98, severity: 'warning' });
   });
 
+  it('sets the limit of sensors without a high (default_high), and shows limits in force in the trigger', () => {
+    const set = loadRuleSet(file('rules.yaml', 'rules:\n  overheat: { default_high: 70 }\n  cpu_high: { threshold: 95 }\n'));
+    expect(describeRule(rule(set.base, 'overheat'))).toMatchObject({
+      default_high: 70,
+      trigger: 'sensors_temperature current > high (70 for a sensor without high)',
+    });
+    expect(describeRule(rule(set.base, 'cpu_high')).trigger).toBe('cpu.total_percent > 95');
+    expect(describeRule(rule(builtInRules().base, 'overheat'))).toMatchObject({ default_high: 80, threshold: null });
+  });
+
   it('reads JSON too', () => {
     const set = loadRuleSet(file('rules.json', JSON.stringify({ rules: { memory_high: { threshold: 80 } } })));
     expect(rule(set.base, 'memory_high')).toMatchObject({ threshold: 80 });
@@ -66,6 +77,7 @@ devices:
     ['hysteresis on a yes/no rule', 'rules:\n  custom_alert: { clear_below: 0 }\n', /custom_alert does not fire on a number above a limit/],
     ['a mistake in a device override', 'devices:\n  - match: web-*\n    rules:\n      nope: {}\n', /devices\.0\.rules\.nope: unknown rule/],
     ['broken YAML', 'rules: [unclosed\n', /is not valid YAML/],
+    ['default_high on another rule', 'rules:\n  cpu_high: { default_high: 70 }\n', /rules\.cpu_high\.default_high applies only to overheat/],
   ])('refuses %s, naming the file and the place', (_what, text, message) => {
     const path = file('rules.yaml', text);
     expect(() => loadRuleSet(path)).toThrow(RulesFileError);

@@ -19,6 +19,7 @@ const ruleChangeSchema = z.strictObject({
   for: duration.optional(),
   clear_below: z.number().optional(),
   factor: z.number().positive().optional(),
+  default_high: z.number().optional(),
 });
 
 const rulesFileSchema = z.strictObject({
@@ -63,6 +64,10 @@ function applyChange(rule: AlertRule, change: RuleChange, where: string): AlertR
   if (change.factor !== undefined) {
     if (rule.id !== OFFLINE_RULE_ID) throw new RulesFileError(`${where}.factor applies only to ${OFFLINE_RULE_ID}`);
     next.factor = change.factor;
+  }
+  if (change.default_high !== undefined) {
+    if (rule.defaultHigh === undefined) throw new RulesFileError(`${where}.default_high applies only to overheat (the limit of a sensor that reports no high)`);
+    next.defaultHigh = change.default_high;
   }
   if (change.clear_below !== undefined) {
     if (!rule.hysteresis) throw new RulesFileError(`${where}.clear_below: rule ${rule.id} does not fire on a number above a limit, so it has no hysteresis`);
@@ -141,11 +146,12 @@ export function describeRule(rule: AlertRule) {
     id: rule.id,
     alert: rule.text('<name>'),
     severity: rule.severity,
-    trigger: rule.trigger,
+    trigger: rule.trigger(rule),
     enabled: rule.enabled,
     threshold: rule.threshold,
     for_seconds: rule.forSeconds,
     clear_below: rule.clearBelow,
     ...(rule.factor !== undefined ? { factor: rule.factor } : {}),
+    ...(rule.defaultHigh !== undefined ? { default_high: rule.defaultHigh } : {}),
   };
 }

@@ -3,6 +3,8 @@ import type { MetricsPayload } from '../../shared/payload.js';
 import { isSilent } from '../alerts/offline.js';
 import { type AlertRule, OFFLINE_RULE_ID, silenceLimit } from '../alerts/rules.js';
 import type { DeviceWithLatest } from '../store/devices.js';
+import { readStoredPayload } from '../store/samples.js';
+import { sensorsOf } from '../subjects.js';
 
 export interface Headline {
   timestamp: number;
@@ -14,15 +16,15 @@ export interface Headline {
 }
 
 export function headlineOf(payload: MetricsPayload, timestamp: number): Headline {
-  const fullest = (payload.disks ?? []).reduce<Headline['fullest_disk']>(
-    (best, d) => (best === null || d.percent > best.percent ? { mountpoint: d.mountpoint, percent: d.percent } : best),
-    null,
-  );
+  // Readings that were not measured (null) take no part.
+  let fullest: Headline['fullest_disk'] = null;
+  for (const { mountpoint, percent } of payload.disks ?? []) {
+    if (percent != null && (fullest === null || percent > fullest.percent)) fullest = { mountpoint, percent };
+  }
   let hottest: Headline['hottest_sensor'] = null;
-  for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
-    sensors.forEach((s, i) => {
-      if (hottest === null || s.current > hottest.current) hottest = { sensor: `${chip}/${s.label || `#${i}`}`, current: s.current };
-    });
+  for (const { name, reading } of sensorsOf(payload)) {
+    const current = reading.current;
+    if (current != null && (hottest === null || current > hottest.current)) hottest = { sensor: name, current };
   }
   return {
     timestamp,
@@ -36,7 +38,7 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
 
 export function deviceSummary(device: DeviceWithLatest, rules: readonly AlertRule[], now: number) {
   const offlineRule = rules.find((r) => r.id === OFFLINE_RULE_ID);
-  const payload = device.latest_payload === null ? undefined : (JSON.parse(device.latest_payload) as MetricsPayload);
+  const payload = device.latest_payload === null ? undefined : readStoredPayload(device.latest_payload);
   return {
     id: device.id,
     status: offlineRule && isSilent(device.last_seen, device.interval_seconds, offlineRule, now) ? 'offline' : 'online',

@@ -1,8 +1,8 @@
 // Summaries of many values as (sum, max, count): they combine exactly, so a bucket made of raw
 // samples, 5-minute rollups and hourly rollups averages count-weighted whatever its sources.
-import type { MetricsPayload } from '../../shared/payload.js';
 import type { RollupValues } from '../store/rollups.js';
 import { headlineSeries } from './series.js';
+import { readStoredPayload } from '../store/samples.js';
 
 export interface Summary {
   sum: number;
@@ -25,9 +25,6 @@ export function addSummary<K>(map: Map<K, Summary>, key: K, sum: number, max: nu
 export const floorTo = (time: number, step: number): number => Math.floor(time / step) * step;
 export const ceilTo = (time: number, step: number): number => Math.ceil(time / step) * step;
 
-/** Payloads in the database were validated on ingest, so they are read back as the type they had. */
-export const parseStoredPayload = (text: string): MetricsPayload => JSON.parse(text) as MetricsPayload;
-
 /** Roll samples up into buckets of `bucketSeconds`: one row per device, bucket and series. */
 export function summariseSamples(
   samples: readonly { deviceId: string; timestamp: number; payload: string }[],
@@ -40,7 +37,7 @@ export function summariseSamples(
     const bucket = floorTo(sample.timestamp, bucketSeconds);
     let series = buckets.get(bucket);
     if (series === undefined) buckets.set(bucket, (series = new Map()));
-    for (const [name, value] of headlineSeries(parseStoredPayload(sample.payload))) addSummary(series, name, value, value, 1);
+    for (const [name, value] of headlineSeries(readStoredPayload(sample.payload))) addSummary(series, name, value, value, 1);
   }
   const rows: RollupValues[] = [];
   for (const [deviceId, buckets] of byDevice) {

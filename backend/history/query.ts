@@ -11,7 +11,8 @@ import type { Db } from '../store/db.js';
 import { FIVE_MINUTES, type Marks, ONE_HOUR, type TimeRange, deviceRollupsQuery, readMarks } from '../store/rollups.js';
 import { deviceSampleColumnsQuery, deviceSamplesQuery } from '../store/sample-history.js';
 import type { RollupResolution } from '../store/schema.js';
-import { type Summary, addSummary, floorTo, parseStoredPayload } from './aggregate.js';
+import { type Summary, addSummary, floorTo } from './aggregate.js';
+import { readStoredPayload } from '../store/samples.js';
 import { SERIES_KINDS, fieldKind, filterSeries, headlineSeries, seriesFilter } from './series.js';
 
 export const MAX_POINTS = 500;
@@ -214,7 +215,7 @@ async function addSamples(db: Db, deviceId: string, range: TimeRange, fields: st
     return;
   }
   for (const row of await deviceSamplesQuery(db, deviceId, range).execute()) {
-    for (const [name, value] of filterSeries(headlineSeries(parseStoredPayload(row.payload)), fields)) {
+    for (const [name, value] of filterSeries(headlineSeries(readStoredPayload(row.payload)), fields)) {
       points.add(name, row.timestamp, value, value, 1);
     }
   }

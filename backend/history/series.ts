@@ -1,12 +1,19 @@
 // The headline numbers of a sample as named series: what rollups keep and history serves.
-// Names follow the alert subjects (a sensor is `chip/label`, else `chip/#index`; an interface is
-// its name, else `#index`), so a series and the alerts about the same thing read alike.
-import type { MetricsPayload } from '../../shared/payload.js';
+// Names follow the alert subjects (backend/subjects.ts), so a series and the alerts about the same
+// thing read alike.
+import type { GpuMetrics, MetricsPayload } from '../../shared/payload.js';
+import { gpuName, interfaceName, sensorsOf } from '../subjects.js';
 
 /** The first part of every series name; `fields=` filters on these or on full names. */
-export const SERIES_KINDS = ['cpu', 'memory', 'swap', 'disk', 'sensor', 'net'] as const;
+export const SERIES_KINDS = ['cpu', 'memory', 'swap', 'disk', 'sensor', 'net', 'gpu'] as const;
 
 const NETWORK_COUNTERS = ['bytes_recv', 'bytes_sent', 'errin', 'errout'] as const;
+
+const GPU_FIELDS: readonly [string, (gpu: GpuMetrics) => unknown][] = [
+  ['utilization', (g) => g.utilization_percent],
+  ['memory_used_mb', (g) => g.memory_used_mb],
+  ['temperature', (g) => g.temperature_C],
+];
 
 function put(out: Map<string, number>, name: string, value: unknown): void {
   // Stored payloads were validated on ingest; the check keeps one odd row from poisoning a rollup.
@@ -22,12 +29,14 @@ export function headlineSeries(payload: MetricsPayload): Map<string, number> {
     put(out, `disk:${disk.mountpoint}:percent`, disk.percent);
     put(out, `disk:${disk.mountpoint}:inode_percent`, disk.inode_percent);
   }
-  for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
-    sensors.forEach((sensor, index) => put(out, `sensor:${chip}/${sensor.label || `#${index}`}`, sensor.current));
-  }
+  for (const { name, reading } of sensorsOf(payload)) put(out, `sensor:${name}`, reading.current);
   (payload.network ?? []).forEach((iface, index) => {
-    const name = iface.name ?? `#${index}`;
+    const name = interfaceName(iface, index);
     for (const counter of NETWORK_COUNTERS) put(out, `net:${name}:${counter}`, iface[counter]);
+  });
+  (payload.gpus ?? []).forEach((gpu, position) => {
+    const name = gpuName(gpu, position);
+    for (const [field, value] of GPU_FIELDS) put(out, `gpu:${name}:${field}`, value(gpu));
   });
   return out;
 }

@@ -4,7 +4,9 @@ import type { AppDeps } from '../app.js';
 import { deviceSummary } from '../devices/summary.js';
 import { RequestError } from '../errors.js';
 import { clearAlertStateOf } from '../store/alerts.js';
+import { sampleView } from '../samples/view.js';
 import { deleteDevice, devicesWithLatest } from '../store/devices.js';
+import { readStoredPayload } from '../store/samples.js';
 
 export const noSuchDevice = (id: string) =>
   new RequestError(404, `no device '${id}': it has never reported, or was deleted; GET /devices lists the known ones`);
@@ -21,7 +23,8 @@ export function registerDeviceRoutes(router: Router, deps: AppDeps): void {
     if (!device) throw noSuchDevice(id);
     ctx.body = {
       ...deviceSummary(device, deps.rules.forDevice(id), deps.now()),
-      latest_sample: device.latest_payload === null ? null : { ...JSON.parse(device.latest_payload), timestamp: device.latest_timestamp },
+      latest_sample:
+        device.latest_payload === null || device.latest_timestamp === null ? null : sampleView(readStoredPayload(device.latest_payload), device.latest_timestamp),
     };
   });
 

@@ -1,12 +1,15 @@
-// POST /metrics (ingest) and GET /metrics (latest sample per device).
+// POST /metrics (ingest), GET /metrics (latest sample per device), GET /metrics/:id (one device's).
 import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
 import { RequestError } from '../errors.js';
-import { latestSamples } from '../store/samples.js';
+import { sampleView } from '../samples/view.js';
+import { latestSampleOf, latestSamples } from '../store/samples.js';
 
 export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
   router.post('/metrics', async (ctx) => {
+    // The body parser reads an empty body as {}, which would be a sample from "unknown".
+    if (!ctx.request.rawBody) throw new RequestError(400, 'request body is empty: send one sample as a JSON object');
     const checked = checkMetricsPayload(ctx.request.body);
     if (!checked.ok) {
       const summary = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
@@ -18,7 +21,12 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.get('/metrics', async (ctx) => {
-    const samples = await latestSamples(deps.db);
-    ctx.body = samples.map((s) => ({ ...s.payload, timestamp: s.timestamp }));
+    ctx.body = (await latestSamples(deps.db)).map((s) => sampleView(s.payload, s.timestamp));
+  });
+
+  // As the original: an id that never reported answers `{}`, not 404, since its dashboard reads it so.
+  router.get('/metrics/:id', async (ctx) => {
+    const sample = await latestSampleOf(deps.db, ctx.params.id!);
+    ctx.body = sample ? sampleView(sample.payload, sample.timestamp) : {};
   });
 }

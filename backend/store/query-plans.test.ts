@@ -8,7 +8,7 @@ import { activeAlertsQuery, alertsEverStoredQuery, filteredAlertsQuery } from '.
 import { devicesWithLatestQuery } from './devices.js';
 import { type OpenedDatabase, openDatabase } from './db.js';
 import { migrateToLatest } from './migrate.js';
-import { latestSamplesQuery } from './samples.js';
+import { latestSamplesQuery, recentCpuMemoryQuery } from './samples.js';
 
 let dir: ReturnType<typeof tempDir>;
 let database: OpenedDatabase;
@@ -67,5 +67,18 @@ describe('query plans of the hot reads', () => {
     expect(p).toMatch(/SEARCH samples USING INTEGER PRIMARY KEY/);
     expect(p).toMatch(/SEARCH alert_state USING (COVERING )?INDEX sqlite_autoindex_alert_state_1 \(device_id=\?\)/);
     expect(p).not.toMatch(/SCAN (samples|alerts|alert_state)/);
+  });
+
+  it("GET /metrics/:id finds one device's latest sample by keys", () => {
+    const p = plan(latestSamplesQuery(database.db).where('devices.id', '=', 'x'));
+    expect(p).toMatch(/SEARCH devices USING INDEX sqlite_autoindex_devices_1 \(id=\?\)/);
+    expect(p).toMatch(/SEARCH samples USING INTEGER PRIMARY KEY/);
+    expect(p).not.toMatch(/SCAN/);
+  });
+
+  it("GET /history/:id reads a device's newest samples backwards through its (device, time) index", () => {
+    const p = plan(recentCpuMemoryQuery(database.db, 'x', 24));
+    expect(p).toMatch(/SEARCH samples USING INDEX samples_device_time \(device_id=\?\)/);
+    expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
   });
 });

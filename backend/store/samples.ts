@@ -45,7 +45,34 @@ export const latestSamplesQuery = (db: Db) =>
     .select(['samples.id', 'samples.device_id', 'samples.timestamp', 'samples.payload'])
     .orderBy('devices.id');
 
+/**
+ * A stored payload back as an object. It was validated on ingest and is stored as the schema's
+ * output, so it is read without checking again.
+ */
+export const readStoredPayload = (text: string): MetricsPayload => JSON.parse(text) as MetricsPayload;
+
+const storedSample = (r: { id: number; device_id: string; timestamp: number; payload: string }): StoredSample => ({
+  id: r.id,
+  deviceId: r.device_id,
+  timestamp: r.timestamp,
+  payload: readStoredPayload(r.payload),
+});
+
 export async function latestSamples(db: Db): Promise<StoredSample[]> {
-  const rows = await latestSamplesQuery(db).execute();
-  return rows.map((r) => ({ id: r.id, deviceId: r.device_id, timestamp: r.timestamp, payload: JSON.parse(r.payload) as MetricsPayload }));
+  return (await latestSamplesQuery(db).execute()).map(storedSample);
 }
+
+/** One device's latest sample, through its devices row. */
+export async function latestSampleOf(db: Db, deviceId: string): Promise<StoredSample | undefined> {
+  const row = await latestSamplesQuery(db).where('devices.id', '=', deviceId).executeTakeFirst();
+  return row && storedSample(row);
+}
+
+/** A device's newest samples' CPU and memory percents, newest first (the original's GET /history). */
+export const recentCpuMemoryQuery = (db: Db, deviceId: string, limit: number) =>
+  db
+    .selectFrom('samples')
+    .select(['timestamp', 'cpu_percent', 'memory_percent'])
+    .where('device_id', '=', deviceId)
+    .orderBy('timestamp', 'desc')
+    .limit(limit);

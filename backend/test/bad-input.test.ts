@@ -37,8 +37,7 @@ const postRaw = (body: string, contentType = 'application/json') =>
 
 // Each case: the body, and the fields (with a piece of their message) the answer must name.
 const invalidPayloads: { name: string; body: unknown; fields: [string, string][] }[] = [
-  { name: 'missing agent_id', body: { cpu: { total_percent: 10 } }, fields: [['agent_id', 'is required']] },
-  { name: 'empty agent_id', body: { agent_id: '' }, fields: [['agent_id', 'must not be empty']] },
+  // A missing or empty agent_id is not a mistake: the original falls back to `device`, then "unknown".
   { name: 'agent_id with unsafe characters', body: { agent_id: 'web 1; drop table' }, fields: [['agent_id', 'may contain only']] },
   { name: 'agent_id too long', body: { agent_id: 'a'.repeat(129) }, fields: [['agent_id', 'at most 128']] },
   { name: 'agent_id of the wrong type', body: { agent_id: 42 }, fields: [['agent_id', 'must be a string']] },
@@ -50,7 +49,9 @@ const invalidPayloads: { name: string; body: unknown; fields: [string, string][]
   { name: 'negative network counter', body: { agent_id: 'a', network: [{ bytes_recv: -1, bytes_sent: 0 }] }, fields: [['network.0.bytes_recv', 'must not be negative']] },
   { name: 'custom_alert not a boolean', body: { agent_id: 'a', custom_alert: 'yes' }, fields: [['custom_alert', 'expected boolean']] },
   { name: 'critical process state not a boolean', body: { agent_id: 'a', critical_processes: { nginx: 'down' } }, fields: [['critical_processes.nginx', 'expected boolean']] },
-  { name: 'sensor without current', body: { agent_id: 'a', sensors_temperature: { coretemp: [{ label: 'Core 0' }] } }, fields: [['sensors_temperature.coretemp.0.current', 'expected number']] },
+  { name: 'sensor below absolute zero', body: { agent_id: 'a', sensors_temperature: { coretemp: [{ label: 'Core 0', current: -300 }] } }, fields: [['sensors_temperature.coretemp.0.current', 'below absolute zero']] },
+  { name: 'a device name with unsafe characters', body: { device: 'my laptop' }, fields: [['device', 'may contain only']] },
+  { name: 'time_drift that is not an object', body: { agent_id: 'a', time_drift: 5 }, fields: [['time_drift', 'expected object']] },
   {
     name: 'too many disks',
     body: { agent_id: 'a', disks: Array.from({ length: 257 }, (_, i) => ({ mountpoint: `/m${i}`, percent: 1 })) },
@@ -94,10 +95,11 @@ describe('POST /metrics with a body that is not a payload at all', () => {
     expect(answer.status).toBe(400);
   });
 
-  it('rejects an empty body with 400 naming agent_id', async () => {
+  it('rejects an empty body with 400 saying what to send', async () => {
     const answer = await postRaw('');
     expect(answer.status).toBe(400);
-    expect(answer.body.details).toContainEqual({ field: 'agent_id', message: expect.stringContaining('is required') });
+    expect(answer.body.error).toMatch(/request body is empty: send one sample as a JSON object/);
+    expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });
   });
 
   it('rejects a body over the limit with 413 and says which option raises it', async () => {

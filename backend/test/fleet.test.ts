@@ -197,8 +197,8 @@ describe('a rules file', () => {
     await post({ agent_id: 'web-1', cpu: { total_percent: 95 } });
     const active = (await get<{ device: string; alert: string }[]>('/alerts/active')).body;
     expect(active.map((a) => [a.device, a.alert])).toEqual([['web-1', 'High CPU usage']]);
-    const rules = (await get<{ rules: { id: string; threshold: number }[] }>('/rules?device=build-7')).body;
-    expect(rules.rules.find((r) => r.id === 'cpu_high')?.threshold).toBe(98);
+    const rules = (await get<{ rules: { id: string; threshold: number; trigger: string }[] }>('/rules?device=build-7')).body;
+    expect(rules.rules.find((r) => r.id === 'cpu_high')).toMatchObject({ threshold: 98, trigger: 'cpu.total_percent > 98' });
   });
 
   it('fires a rule with for: only once the condition has lasted, across a restart', async () => {
@@ -231,5 +231,6 @@ describe('a rules file', () => {
     expect(shown.rules).toHaveLength(13);
     expect(shown.rules[0]).toMatchObject({ id: 'cpu_high', alert: 'High CPU usage', threshold: 90, severity: 'critical', enabled: true, for_seconds: 0 });
     expect(shown.rules.find((r) => r.id === 'critical_process_down')?.alert).toBe('Critical process <name> is not running');
+    expect(shown.rules.find((r) => r.id === 'overheat')).toMatchObject({ threshold: null, default_high: 80, trigger: 'sensors_temperature current > high (80 for a sensor without high)' });
   });
 });

@@ -1,0 +1,29 @@
+// The one place that names the things inside a payload. Alert subjects, history series and the
+// device summary use these, so an alert and the series about the same disk, sensor or interface
+// read alike.
+import type { MetricsPayload, NetworkInterfaceMetrics, SensorReading } from '../shared/payload.js';
+
+/** An interface: `name` from fleetmon's agent, `interface` from the original's, else its place in the list. */
+export const interfaceName = (iface: Pick<NetworkInterfaceMetrics, 'name' | 'interface'>, index: number): string =>
+  iface.name || iface.interface || `#${index}`;
+
+/** A sensor: `chip/label`, or `chip/#index` for a sensor without a label (the original sends `""`). */
+export const sensorName = (chip: string, sensor: Pick<SensorReading, 'label'>, index: number): string =>
+  `${chip}/${sensor.label || `#${index}`}`;
+
+export interface NamedSensor {
+  name: string;
+  reading: SensorReading;
+}
+
+/** Every temperature sensor of a payload, named. */
+export function sensorsOf(payload: MetricsPayload): NamedSensor[] {
+  const out: NamedSensor[] = [];
+  for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
+    sensors.forEach((reading, index) => out.push({ name: sensorName(chip, reading, index), reading }));
+  }
+  return out;
+}
+
+/** A GPU: its index when the agent sends one, else its place in the list. */
+export const gpuName = (gpu: { index?: number | null | undefined }, position: number): string => String(gpu.index ?? position);
