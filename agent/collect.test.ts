@@ -5,6 +5,9 @@ import { hostContext } from './collectors/context.js';
 import type { Statfs } from './collectors/disks.js';
 import { fixture } from './collectors/test-fixtures.js';
 
+// Tests on fixture trees must not find this machine's nvidia-smi.
+const noNvidiaSmi = fixture('nvidia-smi', 'not-installed');
+
 describe('createSampler on this machine', () => {
   it('assembles a payload the backend accepts', async () => {
     const warnings: string[] = [];
@@ -30,8 +33,33 @@ describe('createSampler on this machine', () => {
     expect(payload.time_drift).toEqual({ drift_seconds: -0.25 });
     expect(payload.critical_processes).toEqual({ node: true, 'no-such-daemon': false });
     expect(payload.zombie_processes).toBeGreaterThanOrEqual(0);
+    expect(payload.processes?.length).toBeGreaterThan(0);
+    expect(payload.processes?.length).toBeLessThanOrEqual(15);
+    expect(payload.uptime_sec).toBeGreaterThan(0);
+    expect(Array.isArray(payload.gpus)).toBe(true);
     expect(payload.custom_alert).toBe(false);
     expect(payload.custom_message).toBe('all good');
+  });
+
+  it('sends GPUs, uptime and the busiest processes', async () => {
+    const sampler = createSampler({
+      ctx: { procRoot: fixture('proc'), sysRoot: fixture('sys-amdgpu') },
+      agentId: 'workstation',
+      criticalProcesses: [],
+      customCheckTimeoutMs: 1000,
+      statfs: async () => ({ bsize: 4096, blocks: 10, bfree: 5, bavail: 5, files: 0, ffree: 0 }),
+      nvidiaSmi: noNvidiaSmi,
+      warn: (message) => expect.unreachable(message),
+    });
+    const payload = await sampler.sample();
+    expect(metricsPayloadSchema.parse(payload)).toEqual(payload);
+    expect(payload.uptime_sec).toBe(350735.47);
+    expect(payload.gpus).toEqual([
+      expect.objectContaining({ index: 0, vendor: 'AMD', name: 'AMD Radeon PRO W7900', utilization_percent: 37, memory_used_mb: 3254, temperature_C: 45 }),
+      expect.objectContaining({ index: 1, vendor: 'AMD', name: 'AMD GPU', utilization_percent: 2, temperature_C: 41 }),
+    ]);
+    // Nothing ran between the reading at creation and this one: every share is measured and 0.
+    expect(payload.processes?.[0]).toEqual({ pid: 2600, name: 'java', cpu: 0, memory: 25.8, status: 'sleeping' });
   });
 
   it('leaves out time_drift when no drift is known, and reports no custom alert without a check', async () => {
@@ -56,6 +84,7 @@ describe('createSampler when collectors fail', () => {
       statfs: (async () => {
         throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
       }) satisfies Statfs,
+      nvidiaSmi: noNvidiaSmi,
       warn: (message) => warnings.push(message),
     });
     const payload = await sampler.sample();
@@ -64,10 +93,18 @@ describe('createSampler when collectors fail', () => {
     expect(payload).toMatchObject({
       agent_id: 'old-box',
       memory: { percent: 75, swap_percent: 0 },
-      disks: [],
+      // Every mount listed, none measured: not the same as "no disks".
+      disks: [
+        { mountpoint: '/', percent: null, inode_percent: null },
+        { mountpoint: '/boot', percent: null, inode_percent: null },
+        { mountpoint: '/var/lib/my app', percent: null, inode_percent: null },
+      ],
       sensors_temperature: { coretemp: expect.any(Array), it8712: expect.any(Array) },
       zombie_processes: 0,
       critical_processes: { sshd: false },
+      processes: [],
+      gpus: [],
+      uptime_sec: 8213004.91,
       custom_alert: true,
       custom_message: 'check exited with status 1',
     });
@@ -87,6 +124,7 @@ describe('createSampler when collectors fail', () => {
       criticalProcesses: ['sshd', ''],
       customCheckTimeoutMs: 1000,
       statfs: async () => ({ bsize: 4096, blocks: 10, bfree: 5, bavail: 5, files: 0, ffree: 0 }),
+      nvidiaSmi: noNvidiaSmi,
       warn: (message) => warnings.push(message),
     });
     const payload = await sampler.sample();

@@ -6,11 +6,13 @@ import { createCpuCollector } from './collectors/cpu.js';
 import { runCustomCheck } from './collectors/custom-check.js';
 import { createDiskCollector, type Statfs } from './collectors/disks.js';
 import { errorMessage } from './collectors/errors.js';
+import { createGpuCollector } from './collectors/gpus.js';
 import { cachedHostInfo } from './collectors/host-info.js';
 import { readMemory } from './collectors/memory.js';
 import { createNetworkCollector } from './collectors/network.js';
-import { scanProcesses } from './collectors/processes.js';
+import { createProcessCollector } from './collectors/processes.js';
 import { readHwmonSensors } from './collectors/sensors.js';
+import { readUptimeSeconds } from './collectors/uptime.js';
 
 export interface SamplerOptions {
   ctx: CollectorContext;
@@ -20,6 +22,8 @@ export interface SamplerOptions {
   customCheck?: string;
   customCheckTimeoutMs: number;
   statfs?: Statfs;
+  /** nvidia-smi to run: a name looked up in PATH (the default) or a path. */
+  nvidiaSmi?: string;
   warn?: (message: string) => void;
 }
 
@@ -39,10 +43,12 @@ const defaultWarn = (message: string) => console.error('[fleetmon-agent] warning
 export function createSampler(options: SamplerOptions): Sampler {
   const { ctx, criticalProcesses, customCheck, customCheckTimeoutMs } = options;
   const warn = options.warn ?? defaultWarn;
-  // Created once: CPU and network report the interval since the previous sample.
+  // Created once: CPU, network, disk I/O and process CPU shares report the interval since the previous sample.
   const cpu = createCpuCollector(ctx);
   const network = createNetworkCollector(ctx);
-  const disks = createDiskCollector(ctx, options.statfs ? { statfs: options.statfs } : {});
+  const disks = createDiskCollector(ctx, { warn, ...(options.statfs ? { statfs: options.statfs } : {}) });
+  const processes = createProcessCollector(ctx, criticalProcesses);
+  const gpus = createGpuCollector(ctx, options.nvidiaSmi !== undefined ? { nvidiaSmi: options.nvidiaSmi } : {});
   const host = cachedHostInfo();
 
   // The fields each collector fills in, by the name a warning uses for it.
@@ -52,7 +58,9 @@ export function createSampler(options: SamplerOptions): Sampler {
     disks: async () => ({ disks: await disks.collect() }),
     sensors_temperature: async () => ({ sensors_temperature: await readHwmonSensors(ctx) }),
     network: async () => ({ network: await network.collect() }),
-    'zombie_processes and critical_processes': () => scanProcesses(ctx, criticalProcesses),
+    'zombie_processes, critical_processes and processes': () => processes.collect(),
+    gpus: async () => ({ gpus: await gpus.collect() }),
+    uptime_sec: async () => ({ uptime_sec: await readUptimeSeconds(ctx) }),
     host: async () => ({ host: await host() }),
     custom_alert: async () =>
       customCheck === undefined ? { custom_alert: false } : runCustomCheck(customCheck, { timeoutMs: customCheckTimeoutMs }),

@@ -1,7 +1,7 @@
 // The one place that names the things inside a payload. Alert subjects, history series and the
 // device summary use these, so an alert and the series about the same disk, sensor or interface
 // read alike.
-import type { MetricsPayload, NetworkInterfaceMetrics, SensorReading } from '../shared/payload.js';
+import type { GpuMetrics, MetricsPayload, NetworkInterfaceMetrics, SensorReading } from '../shared/payload.js';
 
 /** An interface: `name` from fleetmon's agent, `interface` from the original's, else its place in the list. */
 export const interfaceName = (iface: Pick<NetworkInterfaceMetrics, 'name' | 'interface'>, index: number): string =>
@@ -25,5 +25,8 @@ export function sensorsOf(payload: MetricsPayload): NamedSensor[] {
   return out;
 }
 
-/** A GPU: its index when the agent sends one, else its place in the list. */
-export const gpuName = (gpu: { index?: number | null | undefined }, position: number): string => String(gpu.index ?? position);
+/** A GPU: its `index` (fleetmon's agent) or `id` (the original's), else its place in the list. */
+export function gpuName(gpu: GpuMetrics, position: number): string {
+  const id = gpu.index ?? gpu['id'];
+  return typeof id === 'number' || typeof id === 'string' ? String(id) : String(position);
+}

@@ -118,8 +118,10 @@ describe('diskUsageFromStatfs', () => {
 });
 
 describe('createDiskCollector', () => {
-  it('measures every real mount and skips the ones statfs refuses', async () => {
-    const disks = await createDiskCollector(fixtureContext('proc'), { statfs: fakeStatfs(DESKTOP) }).collect();
+  it('measures every real mount, and reports the one statfs refuses as not measured, saying why', async () => {
+    const warnings: string[] = [];
+    const disks = await createDiskCollector(fixtureContext('proc'), { statfs: fakeStatfs(DESKTOP), warn: (m) => warnings.push(m) }).collect();
+    expect(warnings).toEqual(['statfs on /mnt/nas failed (ESTALE); reporting its space as not measured']);
     expect(disks.map((d) => [d.mountpoint, d.percent, d.inode_percent])).toEqual([
       ['/', 73.7, 25],
       ['/boot/efi', 25, 0],
@@ -127,14 +129,65 @@ describe('createDiskCollector', () => {
       ['/home', 87.5, 0],
       ['/media/alice/My Passport', 10, 0],
       ['/mnt/pool', 75, 0.1],
-      // /mnt/nas: ESTALE, left out.
+      // ESTALE: still listed, so its "Low Disk Space" alert is not taken for recovered.
+      ['/mnt/nas', null, null],
     ]);
+    expect(disks.at(-1)).toEqual({
+      mountpoint: '/mnt/nas',
+      fstype: 'nfs4',
+      device: 'nas.lan:/volume1/backup',
+      percent: null,
+      inode_percent: null,
+      total_bytes: null,
+      used_bytes: null,
+      free_bytes: null,
+    });
   });
 
   it('reads /proc/mounts when there is no mountinfo', async () => {
     const calls: string[] = [];
-    await createDiskCollector(fixtureContext('proc-legacy'), { statfs: fakeStatfs({}, calls) }).collect();
+    const disks = await createDiskCollector(fixtureContext('proc-legacy'), { statfs: fakeStatfs({}, calls) }).collect();
     expect(calls).toEqual(['/', '/boot', '/var/lib/my app']);
+    // statfs refused them all (EACCES): every one is listed, none measured.
+    expect(disks.map((d) => [d.mountpoint, d.device, d.percent])).toEqual([
+      ['/', '/dev/mapper/vg_root-lv_root', null],
+      ['/boot', '/dev/sda1', null],
+      ['/var/lib/my app', '/dev/mapper/vg_root-lv_var', null],
+    ]);
+  });
+
+  it('adds the reads and writes of each mount\'s device since the previous collect', async () => {
+    const ctx = fixtureContext('proc');
+    const collector = createDiskCollector(ctx, { statfs: fakeStatfs(DESKTOP) });
+    ctx.procRoot = fixture('proc-later');
+    const disks = await collector.collect();
+    expect(disks.find((d) => d.mountpoint === '/')).toEqual({
+      ...diskUsageFromStatfs({ device: '/dev/nvme0n1p2', mountpoint: '/', fstype: 'ext4' }, DESKTOP['/']!),
+      read_bytes: 4096 * 512,
+      write_bytes: 20480 * 512,
+      read_count: 120,
+      write_count: 340,
+    });
+    // NFS, mergerfs: no block device of their own, so no I/O figures; and none for a mount statfs refused either.
+    expect(disks.map((d) => [d.mountpoint, d.write_bytes])).toEqual([
+      ['/', 10485760],
+      ['/boot/efi', 0],
+      ['/data', 524288000],
+      ['/home', 49152],
+      ['/media/alice/My Passport', 0],
+      ['/mnt/pool', undefined],
+      ['/mnt/nas', undefined],
+    ]);
+  });
+
+  it('sends no I/O figures before it has two readings of /proc/diskstats', async () => {
+    const ctx = fixtureContext('proc-legacy');
+    const collector = createDiskCollector(ctx, { statfs: fakeStatfs(DESKTOP) });
+    ctx.procRoot = fixture('proc');
+    const disks = await collector.collect();
+    expect(disks.find((d) => d.mountpoint === '/')).not.toHaveProperty('read_bytes');
+    // The next collect has the reading it needs.
+    expect((await collector.collect()).find((d) => d.mountpoint === '/')).toMatchObject({ read_bytes: 0, write_count: 0 });
   });
 
   it('gives up on a mount that hangs, and does not ask it again until it answers', async () => {
@@ -147,12 +200,16 @@ describe('createDiskCollector', () => {
       calls.push(path);
       return nasIsBack ? Promise.resolve(nasStats) : new Promise((resolve) => (answerNas = resolve));
     };
-    const collector = createDiskCollector(fixtureContext('proc'), { statfs, statfsTimeoutMs: 50 });
+    const warnings: string[] = [];
+    const collector = createDiskCollector(fixtureContext('proc'), { statfs, statfsTimeoutMs: 50, warn: (m) => warnings.push(m) });
+    const nas = async () => (await collector.collect()).find((d) => d.mountpoint === '/mnt/nas');
     const started = Date.now();
-    expect((await collector.collect()).map((d) => d.mountpoint)).not.toContain('/mnt/nas');
+    expect(await nas()).toMatchObject({ fstype: 'nfs4', device: 'nas.lan:/volume1/backup', percent: null, inode_percent: null, total_bytes: null });
     expect(Date.now() - started).toBeLessThan(1000);
-    await collector.collect();
+    // Still hung: not measured, and not asked again.
+    expect((await nas())?.percent).toBeNull();
     expect(calls.filter((p) => p === '/mnt/nas')).toHaveLength(1);
+    expect(warnings).toEqual(['statfs on /mnt/nas did not answer within 0.05 s; reporting its space as not measured until it does']);
 
     nasIsBack = true;
     answerNas(nasStats);

@@ -1,9 +1,11 @@
 // Space and inode use of each real filesystem, like `df`: the mount table from procfs, the
-// numbers from statfs(2) (systeminformation reports no inodes, hence statfs).
+// numbers from statfs(2) (systeminformation reports no inodes, hence statfs); and its device's
+// reads and writes over the interval (disk-io.ts).
 import { readFile, statfs as nodeStatfs } from 'node:fs/promises';
 import type { StatsFs } from 'node:fs';
 import { type CollectorContext, procPath } from './context.js';
-import { hasErrorCode } from './errors.js';
+import { type DiskIo, type DiskstatsSnapshot, mountIoBetween, readDiskstats } from './disk-io.js';
+import { errorCode, errorMessage, hasErrorCode } from './errors.js';
 import { percentOf } from './percent.js';
 
 export interface MountEntry {
@@ -17,17 +19,18 @@ export interface MountEntry {
 export type StatfsResult = Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail' | 'files' | 'ffree'>;
 export type Statfs = (path: string) => Promise<StatfsResult>;
 
+/** null: not measured (statfs failed or hangs); I/O fields absent: no interval for the device. */
 export type DiskUsage = {
   mountpoint: string;
   fstype: string;
   device: string;
-  percent: number;
-  inode_percent: number;
-  total_bytes: number;
-  used_bytes: number;
+  percent: number | null;
+  inode_percent: number | null;
+  total_bytes: number | null;
+  used_bytes: number | null;
   /** Space an unprivileged user can still write (df's "Avail"), not counting root's reserve. */
-  free_bytes: number;
-};
+  free_bytes: number | null;
+} & Partial<DiskIo>;
 
 // Filesystems that hold no user data, or are always full by design (images, optical media):
 // reporting them would only raise false "Low Disk Space" alerts.
@@ -116,6 +119,23 @@ export function diskUsageFromStatfs(mount: MountEntry, stats: StatfsResult): Dis
   };
 }
 
+/**
+ * A mount statfs cannot measure stays in the list: leaving it out would read as "no longer low on
+ * space" and close its alert, when all we know is that we could not look.
+ */
+export function unmeasuredDiskUsage(mount: MountEntry): DiskUsage {
+  return {
+    mountpoint: mount.mountpoint,
+    fstype: mount.fstype,
+    device: mount.device,
+    percent: null,
+    inode_percent: null,
+    total_bytes: null,
+    used_bytes: null,
+    free_bytes: null,
+  };
+}
+
 export async function readMountTable(ctx: CollectorContext): Promise<MountEntry[]> {
   try {
     return parseMountinfo(await readFile(procPath(ctx, 'self', 'mountinfo'), 'utf8'));
@@ -129,6 +149,8 @@ export interface DiskCollectorOptions {
   statfs?: Statfs;
   /** How long one mount may take to answer (a dead NFS server never does). */
   statfsTimeoutMs?: number;
+  /** Told why a mount is reported as not measured; the agent logs each distinct message once. */
+  warn?: (message: string) => void;
 }
 
 export interface DiskCollector {
@@ -138,17 +160,20 @@ export interface DiskCollector {
 const STATFS_TIMEOUT_MS = 5000;
 
 /**
- * A mount whose statfs fails (EACCES, ESTALE) or hangs is left out of that sample. A hung call
+ * A mount whose statfs fails (EACCES, ESTALE) or hangs is reported as not measured. A hung call
  * still holds one of libuv's few threadpool threads, so the mount is not asked again until it
  * answers; otherwise each sample would pin one more thread until all file I/O in the agent stalls.
+ * I/O counts cover the interval since the previous collect (the first, since creation).
  */
 export function createDiskCollector(ctx: CollectorContext, options: DiskCollectorOptions = {}): DiskCollector {
   const statfs = options.statfs ?? ((path: string) => nodeStatfs(path));
   const timeoutMs = options.statfsTimeoutMs ?? STATFS_TIMEOUT_MS;
+  const warn = options.warn ?? (() => {});
   const hung = new Set<string>();
+  let previousIo: DiskstatsSnapshot | undefined = readDiskstats(ctx);
 
-  async function usageOf(mount: MountEntry): Promise<DiskUsage | undefined> {
-    if (hung.has(mount.mountpoint)) return undefined;
+  async function usageOf(mount: MountEntry): Promise<DiskUsage> {
+    if (hung.has(mount.mountpoint)) return unmeasuredDiskUsage(mount);
     const call = statfs(mount.mountpoint);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
@@ -158,13 +183,15 @@ export function createDiskCollector(ctx: CollectorContext, options: DiskCollecto
       const stats = await Promise.race([call, deadline]);
       if (stats !== 'timeout') return diskUsageFromStatfs(mount, stats);
       hung.add(mount.mountpoint);
+      warn(`statfs on ${mount.mountpoint} did not answer within ${timeoutMs / 1000} s; reporting its space as not measured until it does`);
       call.then(
         () => hung.delete(mount.mountpoint),
         () => hung.delete(mount.mountpoint),
       );
-      return undefined;
-    } catch {
-      return undefined;
+      return unmeasuredDiskUsage(mount);
+    } catch (err) {
+      warn(`statfs on ${mount.mountpoint} failed (${errorCode(err) ?? errorMessage(err)}); reporting its space as not measured`);
+      return unmeasuredDiskUsage(mount);
     } finally {
       clearTimeout(timer);
     }
@@ -173,8 +200,10 @@ export function createDiskCollector(ctx: CollectorContext, options: DiskCollecto
   return {
     async collect() {
       const mounts = selectRealMounts(await readMountTable(ctx));
-      const usages = await Promise.all(mounts.map(usageOf));
-      return usages.filter((usage): usage is DiskUsage => usage !== undefined);
+      const before = previousIo;
+      const io = readDiskstats(ctx);
+      previousIo = io;
+      return Promise.all(mounts.map(async (mount) => ({ ...(await usageOf(mount)), ...mountIoBetween(mount, before, io) })));
     },
   };
 }

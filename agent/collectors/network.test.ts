@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { counterDelta, createNetworkCollector, parseProcNetDev, trafficBetween } from './network.js';
+import { counterDelta } from './counters.js';
+import { createNetworkCollector, parseProcNetDev, trafficBetween } from './network.js';
 import { fixture, fixtureContext } from './test-fixtures.js';
 
 const netDev = async (tree: string) => parseProcNetDev(await readFile(fixture(tree, 'net', 'dev'), 'utf8'));

@@ -3,6 +3,7 @@
 // something per interval: lifetime counters of a long-running machine would alert forever).
 import { readFileSync } from 'node:fs';
 import { type CollectorContext, procPath } from './context.js';
+import { counterDelta } from './counters.js';
 
 export type InterfaceCounters = {
   bytes_recv: number;
@@ -47,9 +48,6 @@ export function parseProcNetDev(text: string): Map<string, InterfaceCounters> {
   }
   return interfaces;
 }
-
-/** Increase of a counter; one that went backwards was reset (driver reload, wrap), so it counts from 0. */
-export const counterDelta = (before: number, after: number): number => (after >= before ? after - before : after);
 
 export function trafficBetween(
   before: Map<string, InterfaceCounters>,

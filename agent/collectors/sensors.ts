@@ -25,9 +25,11 @@ export function millidegreesToCelsius(text: string): number | null {
   return celsius >= ABSOLUTE_ZERO ? celsius : null;
 }
 
-const readOptional = (file: string): Promise<string | null> => readFile(file, 'utf8').catch(() => null);
+/** A sysfs attribute's text, or null when it cannot be read now. */
+export const readOptional = (file: string): Promise<string | null> => readFile(file, 'utf8').catch(() => null);
 
-const numberedEntries = (names: string[], pattern: RegExp): number[] =>
+/** The numbers of the names that match `pattern` (one digit group), in numeric order: hwmon2 before hwmon10. */
+export const numberedEntries = (names: string[], pattern: RegExp): number[] =>
   names
     .map((name) => pattern.exec(name)?.[1])
     .filter((digits): digits is string => digits !== undefined)

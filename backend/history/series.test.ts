@@ -36,6 +36,26 @@ describe('headlineSeries', () => {
     });
   });
 
+  it("names interfaces by the original agent's `interface`, GPUs by index or id, and skips what was not measured", () => {
+    const series = headlineSeries({
+      agent_id: 'x',
+      cpu: { total_percent: null },
+      disks: [{ mountpoint: '/nfs', percent: null, inode_percent: null }],
+      network: [{ interface: 'enp3s0', bytes_recv: 7, bytes_sent: null }],
+      gpus: [
+        { index: 0, utilization_percent: 55, memory_used_mb: 1024, temperature_C: 61 },
+        { id: 1, memory_used_MB: 2048, temperature_C: null },
+      ],
+    });
+    expect(Object.fromEntries(series)).toEqual({
+      'net:enp3s0:bytes_recv': 7,
+      'gpu:0:utilization': 55,
+      'gpu:0:memory_used_mb': 1024,
+      'gpu:0:temperature': 61,
+      'gpu:1:memory_used_mb': 2048,
+    });
+  });
+
   it('is empty for a payload with nothing but its agent_id', () => {
     expect(headlineSeries({ agent_id: 'bare' }).size).toBe(0);
   });

@@ -11,7 +11,8 @@ const NETWORK_COUNTERS = ['bytes_recv', 'bytes_sent', 'errin', 'errout'] as cons
 
 const GPU_FIELDS: readonly [string, (gpu: GpuMetrics) => unknown][] = [
   ['utilization', (g) => g.utilization_percent],
-  ['memory_used_mb', (g) => g.memory_used_mb],
+  // The original's agent writes memory in MB as memory_used_MB.
+  ['memory_used_mb', (g) => g.memory_used_mb ?? g['memory_used_MB']],
   ['temperature', (g) => g.temperature_C],
 ];
 
