@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { MetricsPayload } from '../shared/payload.js';
 import { type Sampler, createSampler } from './collect.js';
 import { clockDriftFromServer, measureNtpDrift } from './collectors/ntp.js';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, AgentConfigError } from './config.js';
+import { errorMessage } from './collectors/errors.js';
 import { Delivery } from './delivery.js';
 import type { AgentLog } from './log.js';
 import { type HttpClient, createHttpClient } from './http-client.js';
@@ -114,7 +115,12 @@ export async function oneSample(config: AgentConfig, log: AgentLog): Promise<{ p
 export async function startAgent(config: AgentConfig, log: AgentLog): Promise<RunningAgent> {
   if (!config.server) throw new Error('no server configured');
   const backend = createHttpClient(config.server);
-  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes, log);
+  const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes, log).catch((err: unknown) => {
+    throw new AgentConfigError(
+      `--spool-dir ${config.spoolDir} cannot be used (${errorMessage(err)}): give a directory this user can create and write, ` +
+        'with --spool-dir or FLEETMON_SPOOL_DIR',
+    );
+  });
   const drift = new DriftTracker(config, log, backend);
   const delivery = new Delivery(
     spool,

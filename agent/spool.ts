@@ -2,7 +2,8 @@
 // acknowledged it, so neither an outage, a crash nor a restart loses it. One file per sample,
 // named by collection time so that name order is send order. Bounded: past the cap the oldest
 // samples are dropped, and counted in the log.
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile, access } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricsPayload } from '../shared/payload.js';
 
@@ -40,6 +41,8 @@ export class Spool {
   static async open(dir: string, maxBytes: number, log: SpoolLog): Promise<Spool> {
     const spool = new Spool(dir, maxBytes, log);
     await mkdir(dir, { recursive: true });
+    // Found out now rather than at the first sample, which would then be lost.
+    await access(dir, constants.W_OK);
     const names = (await readdir(dir)).sort();
     for (const name of names) {
       const path = join(dir, name);

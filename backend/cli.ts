@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { type Config, ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
 import { consoleLogger as log } from './log.js';
-import { startBackend, unixNow } from './server.js';
+import { ListenError, startBackend, unixNow } from './server.js';
 import { createMaintenance } from './maintenance.js';
 import { DatabaseOpenError, type OpenedDatabase, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
@@ -11,15 +11,34 @@ import { RulesFileError } from './alerts/rule-set.js';
 
 const program = new Command('fleetmon-backend')
   .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Options after a subcommand's name belong to it, so `migrate --help` can list them.
+  .enablePositionalOptions();
 for (const option of backendOptions()) program.addOption(option);
+
+/** The options a subcommand takes, by their long names (a subset of the server's). */
+function subcommand(name: string, optionNames: string[]): Command {
+  const command = program.command(name).showHelpAfterError();
+  for (const option of backendOptions()) if (optionNames.includes(option.long ?? '')) command.addOption(option);
+  return command;
+}
+
+/**
+ * The server's options with the subcommand's on top: given after the name (`migrate --db x`) or
+ * before it (`--db x migrate`), whichever was set; the subcommand's default only if neither was.
+ */
+function subcommandOptions(command: Command): RawOptions {
+  const merged: Record<string, unknown> = { ...program.opts() };
+  for (const [key, value] of Object.entries(command.opts())) {
+    if (command.getOptionValueSource(key) !== 'default' || program.getOptionValueSource(key) === 'default') merged[key] = value;
+  }
+  return merged as unknown as RawOptions;
+}
 
 /** Known failures end with their message and exit 1; anything else shows its stack. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError) {
+  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError || err instanceof ListenError) {
     log.error(err.message);
-  } else if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
-    log.error(`${(err as Error).message}: another process uses that port; pick another with --port`);
   } else {
     log.error(err);
   }
@@ -51,8 +70,8 @@ program.action(async (raw: RawOptions) => {
 });
 
 /** For the commands that work on the database file and exit: open it, run `work`, close it. */
-async function withDatabase(work: (database: OpenedDatabase, config: Config) => Promise<void>): Promise<void> {
-  const config = buildConfig(program.opts<RawOptions>());
+async function withDatabase(command: Command, work: (database: OpenedDatabase, config: Config) => Promise<void>): Promise<void> {
+  const config = buildConfig(subcommandOptions(command));
   const database = openDatabase(config.dbPath);
   try {
     await work(database, config);
@@ -61,11 +80,10 @@ async function withDatabase(work: (database: OpenedDatabase, config: Config) => 
   }
 }
 
-program
-  .command('migrate')
+subcommand('migrate', ['--db'])
   .description('bring the database to the latest schema and exit (the server also does this on start)')
-  .action(() =>
-    withDatabase(async (database, config) => {
+  .action((_options, command: Command) =>
+    withDatabase(command, async (database, config) => {
       const report = await migrateToLatest(database.db);
       log.info(
         report.applied.length > 0
@@ -75,11 +93,10 @@ program
     }),
   );
 
-program
-  .command('maintenance')
+subcommand('maintenance', ['--db', '--retention', '--rollup-retention'])
   .description('roll samples up and apply --retention/--rollup-retention now, until nothing is left to do, then exit (the server does this every minute)')
-  .action(() =>
-    withDatabase(async (database, config) => {
+  .action((_options, command: Command) =>
+    withDatabase(command, async (database, config) => {
       await migrateToLatest(database.db);
       const started = Date.now();
       const { retentionSeconds, rollupRetentionSeconds } = config;

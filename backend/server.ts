@@ -53,11 +53,26 @@ function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: s
 
 export const unixNow = (): number => Date.now() / 1000;
 
+/** The backend could not listen where it was told to; the message names the option to change. */
+export class ListenError extends Error {}
+
+const listenProblems: Record<string, (host: string, port: number) => string> = {
+  EADDRINUSE: (host, port) => `port ${port} on ${host} is in use by another process: pick another with --port`,
+  EADDRNOTAVAIL: (host) => `--host ${host}: no network interface of this machine has that address; use 127.0.0.1, 0.0.0.0 or one of its own addresses`,
+  ENOTFOUND: (host) => `--host ${host}: no such host name; give an address such as 127.0.0.1 or 0.0.0.0`,
+  EAI_AGAIN: (host) => `--host ${host}: the name could not be resolved now; give an address such as 127.0.0.1 or 0.0.0.0`,
+  EACCES: (_host, port) => `--port ${port}: ports below 1024 need privileges; use a higher port, or give the service CAP_NET_BIND_SERVICE`,
+};
+
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolvePromise, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      const problem = err.code === undefined ? undefined : listenProblems[err.code];
+      reject(problem ? new ListenError(problem(host, port)) : err);
+    };
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolvePromise(server.address() as AddressInfo);
     });
   });

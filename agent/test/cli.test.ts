@@ -111,4 +111,12 @@ describe('fleetmon-agent configuration', () => {
     expect(code).toBe(1);
     expect(output).toMatch(message);
   });
+
+  it('refuses a spool directory it cannot create, naming the option and without a stack trace', async () => {
+    const { code, output } = await runAgent(['--server', 'http://127.0.0.1:9', '--spool-dir', '/etc/hostname/spool']);
+    expect(code).toBe(1);
+    expect(output).toContain('--spool-dir /etc/hostname/spool cannot be used (ENOTDIR');
+    expect(output).toContain('FLEETMON_SPOOL_DIR');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
 });

@@ -43,6 +43,32 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+const READ_ONLY_HELP =
+  "fleetmon writes the file and the -wal and -shm files beside it: check the permissions of the file and of its directory for the backend's user, and that the filesystem is not mounted read-only";
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and every write then fails; a
+ * server that starts, says "listening" and answers every sample with an error helps nobody. So
+ * write something that changes nothing (the header's user_version, to its own value) and refuse to
+ * start when that fails.
+ */
+function checkWritable(sqlite: SQLite.Database): void {
+  const version = Number(sqlite.pragma('user_version', { simple: true }));
+  sqlite.pragma(`user_version = ${version}`);
+}
+
+/** Why a database could not be opened, in words that say what to do. */
+function openFailure(path: string, err: unknown): DatabaseOpenError {
+  const { code, message } = err as { code?: string; message?: string };
+  const why =
+    code?.startsWith('SQLITE_READONLY')
+      ? `it is read-only here (${message}). ${READ_ONLY_HELP}`
+      : code === 'SQLITE_BUSY'
+        ? 'another process holds its write lock (a sqlite3 shell in a transaction?); end that transaction and start again'
+        : `${message}. Check that the directory exists and is writable, and that the file is a fleetmon SQLite database.`;
+  return new DatabaseOpenError(`cannot open database ${path}: ${why}`);
+}
+
 export function openDatabase(path: string): OpenedDatabase {
   let sqlite: SQLite.Database | undefined;
   try {
@@ -64,12 +90,10 @@ export function openDatabase(path: string): OpenedDatabase {
     sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
+    checkWritable(sqlite);
   } catch (err) {
     sqlite?.close();
-    throw new DatabaseOpenError(
-      `cannot open database ${path}: ${(err as Error).message}. ` +
-        'Check that the directory exists and is writable, and that the file is a fleetmon SQLite database.',
-    );
+    throw openFailure(path, err);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {

@@ -1,5 +1,5 @@
 // fleetmon-backend's command line: help, the migrate command, and errors that say what to do.
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,25 @@ describe('fleetmon-backend CLI', () => {
       expect(output).toContain(`env: ${env}`);
     }
     expect(output).toContain('migrate');
+  });
+
+  it.each([
+    ['migrate', ['--db', 'FLEETMON_DB']],
+    ['maintenance', ['--db', 'FLEETMON_DB', '--retention', 'FLEETMON_RETENTION', '--rollup-retention', 'FLEETMON_ROLLUP_RETENTION']],
+  ])('%s --help lists its options', async (command, names) => {
+    const { code, output } = await runBackendCli([command, '--help']);
+    expect(code).toBe(0);
+    for (const name of names) expect(output.replace(/\s+/g, ' ')).toContain(name);
+  });
+
+  it('takes --db after the subcommand, before it, or from FLEETMON_DB', async () => {
+    dir = tempDir();
+    const after = join(dir.path, 'after.sqlite');
+    const before = join(dir.path, 'before.sqlite');
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history to ${after}`);
+    expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
+    const fromEnv = join(dir.path, 'env.sqlite');
+    expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);
   });
 
   it('migrate creates the schema in a new file, and is a no-op the second time', async () => {
@@ -66,6 +85,37 @@ describe('fleetmon-backend CLI', () => {
     const { code, output } = await runBackendCli(['--db', notDb, '--port', '0']);
     expect(code).toBe(1);
     expect(output).toMatch(/not a database/);
+  });
+
+  it('names --host or --port when it cannot listen there, without a stack trace', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'm.sqlite');
+    const badAddress = await runBackendCli(['--db', db, '--host', '192.0.2.1', '--port', '0']);
+    expect(badAddress).toMatchObject({ code: 1, output: expect.stringContaining('--host 192.0.2.1: no network interface of this machine has that address') });
+    const badName = await runBackendCli(['--db', db, '--host', 'no-such-host.invalid', '--port', '0']);
+    expect(badName).toMatchObject({ code: 1, output: expect.stringContaining('--host no-such-host.invalid: no such host name') });
+    const first = await spawnBackend(['--db', db]);
+    try {
+      const port = new URL(first.url).port;
+      const taken = await runBackendCli(['--db', join(dir.path, 'other.sqlite'), '--port', port]);
+      expect(taken).toMatchObject({ code: 1, output: expect.stringContaining(`port ${port} on 127.0.0.1 is in use by another process: pick another with --port`) });
+      for (const answer of [badAddress, badName, taken]) expect(answer.output).not.toMatch(/\n\s+at /);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('refuses a database file it may not write, before saying it listens', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    await runBackendCli(['migrate', '--db', db]);
+    // As an unprivileged user (root may write anything), on a file and directory it cannot write.
+    chmodSync(db, 0o444);
+    chmodSync(dir.path, 0o755);
+    const { code, output } = await runBackendCli(['--db', db, '--port', '0'], {}, { uid: 65534, gid: 65534 });
+    expect(code).toBe(1);
+    expect(output).toContain(`cannot open database ${db}: it is read-only here`);
+    expect(output).not.toContain('listening');
   });
 
   it('refuses to start with a broken rules file, saying where the mistake is', async () => {

@@ -155,10 +155,14 @@ export function cleanUpAfterEach(): ProcessTestContext {
   return t;
 }
 
-/** Run the CLI to completion (for commands that exit, like `migrate`). */
-export function runBackendCli(args: string[]): Promise<{ code: number | null; output: string }> {
+/** Run the CLI to completion (for commands that exit, like `migrate`), optionally as another user. */
+export function runBackendCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  user: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [backendCli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [backendCli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));
