@@ -1,6 +1,7 @@
 // The real agent process against the real backend process: samples arrive, and none is lost
 // while the backend is away or the agent restarts.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { fixture } from '../collectors/test-fixtures.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { metricsPayloadSchema } from '../../shared/payload.js';
@@ -122,5 +123,33 @@ describe('fleetmon-agent with fleetmon-backend', () => {
     const ids = new Set(rows.map((r) => r.sample_id));
     for (const file of left) expect(ids.has(file.replace(/^\d+-/, '').replace(/\.json$/, ''))).toBe(true);
     expect([...rows].map((r) => r.timestamp)).toEqual([...rows].map((r) => r.timestamp).sort((a, b) => a - b));
+  });
+});
+
+describe('a collector that fails between two samples', () => {
+  it('leaves its problem open: no recovery, and no second alert when it reads again', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    // A copy of a fixture /proc, on a machine whose memory is 95 % used.
+    const proc = join(dir.path, 'proc');
+    cpSync(fixture('proc'), proc, { recursive: true });
+    const meminfo = join(proc, 'meminfo');
+    writeFileSync(meminfo, 'MemTotal:       1000000 kB\nMemFree:          20000 kB\nMemAvailable:     50000 kB\nSwapTotal:            0 kB\nSwapFree:             0 kB\n');
+    backend = await spawnBackend(['--db', db]);
+    agents.push(spawnAgent(agentArgs(backend.url, join(dir.path, 'spool'), ['--proc-root', proc, '--sys-root', fixture('sys-laptop')])));
+    const memoryOf = () =>
+      existsSync(db) ? queryDb<{ memory: number | null }>(db, "select json_extract(payload, '$.memory.percent') as memory from samples where device_id = 'test-host' order by id").map((r) => r.memory) : [];
+    await waitFor('two samples with memory at 95 %', () => memoryOf().filter((m) => m === 95).length >= 2);
+
+    // meminfo unreadable: the memory collector fails, and the samples go on without `memory`.
+    renameSync(meminfo, `${meminfo}.away`);
+    const before = memoryOf().length;
+    await waitFor('two samples without memory', () => memoryOf().slice(before).filter((m) => m === null).length >= 2);
+    renameSync(`${meminfo}.away`, meminfo);
+    const during = memoryOf().length;
+    await waitFor('two more samples at 95 %', () => memoryOf().slice(during).filter((m) => m === 95).length >= 2);
+
+    const memoryAlerts = queryDb<{ alert: string }>(db, "select alert from alerts where device_id = 'test-host' and rule = 'memory_high' order by id");
+    expect(memoryAlerts.map((a) => a.alert)).toEqual(['High Memory usage']);
   });
 });
