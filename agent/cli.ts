@@ -37,10 +37,6 @@ program.action(async (raw: RawAgentOptions) => {
   }
 
   const agent = await startAgent(config, log);
-  log.info(
-    `reporting as ${config.agentId} to ${config.server} every ${config.intervalMs / 1000} s; ` +
-      `spool ${config.spoolDir} (${agent.spool.count} waiting)`,
-  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -52,6 +48,11 @@ program.action(async (raw: RawAgentOptions) => {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // After the signal handlers: whoever reads this line may stop the agent cleanly.
+  log.info(
+    `reporting as ${config.agentId} to ${config.server} every ${config.intervalMs / 1000} s; ` +
+      `spool ${config.spoolDir} (${agent.spool.count} waiting)`,
+  );
 });
 
 program.parseAsync().catch(fail);
