@@ -14,6 +14,7 @@ import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { Db } from './store/db.js';
+import type { WriteOptions } from './store/write-transaction.js';
 
 export interface AppDeps {
   db: Db;
@@ -25,6 +26,10 @@ export interface AppDeps {
   log: Logger;
   corsOrigin: string;
   bodyLimit: string;
+  /** How writes outside ingest (DELETE /devices/:id) wait for the database's write lock. */
+  write: WriteOptions;
+  /** True once the backend is shutting down: answers then close their connection. */
+  isClosing: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -37,6 +42,14 @@ export function createApp(deps: AppDeps): Koa {
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
 
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      // Shutting down: a keep-alive client gets this answer, then its connection closes.
+      if (deps.isClosing()) ctx.set('Connection', 'close');
+    }
+  });
   app.use(errorHandler(deps.log));
   app.use(notFound);
   app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'], exposeHeaders: ['X-Next-Cursor', 'Link'] }));

@@ -53,8 +53,6 @@ program.action(async (raw: RawOptions) => {
   } else {
     log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
   }
-  // Last, so that a supervisor or test reading the log knows start-up is complete.
-  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -67,6 +65,9 @@ program.action(async (raw: RawOptions) => {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Last, after the signal handlers, so that a supervisor or test reading the log knows start-up
+  // is complete and may stop it cleanly.
+  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
 });
 
 /** For the commands that work on the database file and exit: open it, run `work`, close it. */

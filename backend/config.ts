@@ -13,6 +13,11 @@ export interface Config {
   rollupRetentionSeconds: number;
   /** A rules file (JSON or YAML) changing thresholds; none means the original's rules. */
   rulesFile: string | undefined;
+  /** Longest wait for another writer's lock on the database before answering 503. */
+  lockTimeoutMs: number;
+  /** A client must send its request headers within this, and its whole request within the next. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -27,6 +32,9 @@ export interface RawOptions {
   retention: string;
   rollupRetention: string;
   rules?: string;
+  lockTimeout: string;
+  headerTimeout: string;
+  requestTimeout: string;
 }
 
 export const backendOptions = (): Option[] => [
@@ -38,6 +46,9 @@ export const backendOptions = (): Option[] => [
   new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
   new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
   new Option('--rules <file>', 'rules file (JSON or YAML) changing thresholds, severities, per-device overrides').env('FLEETMON_RULES'),
+  new Option('--lock-timeout <duration>', "how long a write waits for another writer's lock on the database before answering 503").env('FLEETMON_LOCK_TIMEOUT').default('5s'),
+  new Option('--header-timeout <duration>', 'a client must send its request headers within this').env('FLEETMON_HEADER_TIMEOUT').default('10s'),
+  new Option('--request-timeout <duration>', 'a client must send its whole request within this').env('FLEETMON_REQUEST_TIMEOUT').default('60s'),
 ];
 
 export function parsePort(text: string): number {
@@ -80,5 +91,8 @@ export function buildConfig(raw: RawOptions): Config {
     retentionSeconds,
     rollupRetentionSeconds,
     rulesFile: raw.rules ? resolve(raw.rules) : undefined,
+    lockTimeoutMs: duration(raw.lockTimeout, '--lock-timeout') * 1000,
+    headersTimeoutMs: duration(raw.headerTimeout, '--header-timeout') * 1000,
+    requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout') * 1000,
   };
 }

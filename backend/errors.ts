@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { FieldProblem } from '../shared/payload.js';
 import type { Logger } from './log.js';
+import { StorageFull, WriteLockTimeout } from './store/write-transaction.js';
 
 export class RequestError extends Error {
   constructor(
@@ -35,11 +36,29 @@ function clientErrorOf(err: unknown): { status: number; message: string } | unde
   return { status, message: String(message) };
 }
 
+/** Failures of the server, not of the request, that a client should retry; said as they are. */
+function serverConditionOf(err: unknown): { status: number; message: string; retryAfterSeconds: number } | undefined {
+  if (err instanceof WriteLockTimeout) {
+    return { status: 503, retryAfterSeconds: 5, message: `${err.message}: try again shortly (a sqlite3 shell holding a transaction on the live file causes this)` };
+  }
+  if (err instanceof StorageFull) {
+    return { status: 507, retryAfterSeconds: 60, message: `cannot store the sample: ${err.message}; the backend's disk is full, try again later` };
+  }
+  return undefined;
+}
+
 export function errorHandler(log: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
+      const condition = serverConditionOf(err);
+      if (condition) {
+        ctx.status = condition.status;
+        ctx.set('Retry-After', String(condition.retryAfterSeconds));
+        ctx.body = { error: condition.message } satisfies ErrorBody;
+        return;
+      }
       if (err instanceof RequestError) {
         ctx.status = err.status;
         ctx.body = { error: err.message, ...(err.details ? { details: err.details } : {}) } satisfies ErrorBody;

@@ -6,9 +6,11 @@ import { nextIntervalEstimate } from './alerts/offline.js';
 import type { RuleSet } from './alerts/rule-set.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
+import { type Logger, silentLogger } from './log.js';
 import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devices.js';
 import { noteSampleForRollups } from './store/rollups.js';
 import { findSampleByAgentId, insertSample } from './store/samples.js';
+import { DEFAULT_WRITE_OPTIONS, StorageFull, type WriteOptions, WriteLockTimeout, writeTransaction } from './store/write-transaction.js';
 
 export interface IngestResult {
   sampleId: number;
@@ -20,8 +22,8 @@ export interface IngestResult {
   transitions: Transition[];
 }
 
-export function recordSample(db: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet): Promise<IngestResult> {
-  return db.transaction().execute((trx) => recordSampleIn(trx, payload, receivedAt, rules));
+export function recordSample(db: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet, options?: WriteOptions): Promise<IngestResult> {
+  return writeTransaction(db, (trx) => recordSampleIn(trx, payload, receivedAt, rules), options);
 }
 
 /** The work of one sample, inside a transaction the caller owns. */
@@ -70,11 +72,23 @@ const MAX_BATCH = 256;
 export class IngestQueue {
   private queue: Job[] = [];
   private draining = false;
+  /** Why samples cannot be stored right now (a full disk), for GET /health; null while they can. */
+  storageProblem: string | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly rules: RuleSet,
+    private readonly options: WriteOptions = DEFAULT_WRITE_OPTIONS,
+    private readonly log: Logger = silentLogger,
   ) {}
+
+  /** Said once when storing starts failing for want of space, and once when it works again. */
+  private noteStorage(problem: string | null): void {
+    if (problem === this.storageProblem) return;
+    if (problem !== null) this.log.error(`cannot store samples: ${problem}. Free space on the database's filesystem; agents keep their samples and retry.`);
+    else this.log.info('storing samples again: the database could grow');
+    this.storageProblem = problem;
+  }
 
   submit(payload: MetricsPayload, receivedAt: number): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
@@ -93,17 +107,28 @@ export class IngestQueue {
         const batch = this.queue.splice(0, MAX_BATCH);
         let results: IngestResult[];
         try {
-          results = await this.db.transaction().execute(async (trx) => {
-            const out: IngestResult[] = [];
-            for (const job of batch) out.push(await recordSampleIn(trx, job.payload, job.receivedAt, this.rules));
-            return out;
-          });
-        } catch {
+          results = await writeTransaction(
+            this.db,
+            async (trx) => {
+              const out: IngestResult[] = [];
+              for (const job of batch) out.push(await recordSampleIn(trx, job.payload, job.receivedAt, this.rules));
+              return out;
+            },
+            this.options,
+          );
+        } catch (err) {
+          // The lock or the disk failed the batch, not one of its samples: all of them get that answer.
+          if (err instanceof WriteLockTimeout || err instanceof StorageFull) {
+            if (err instanceof StorageFull) this.noteStorage(err.message);
+            for (const job of batch) job.reject(err);
+            continue;
+          }
           // Something in the batch failed and rolled it all back: one transaction each, so only the
           // sample at fault gets the error.
-          for (const job of batch) await recordSample(this.db, job.payload, job.receivedAt, this.rules).then(job.resolve, job.reject);
+          for (const job of batch) await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options).then(job.resolve, job.reject);
           continue;
         }
+        this.noteStorage(null);
         batch.forEach((job, i) => job.resolve(results[i]!));
       }
     } finally {

@@ -6,6 +6,7 @@ import { OFFLINE_RULE_ID } from './alerts/rules.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { devicesWithoutOpenAlert, findDevice } from './store/devices.js';
+import { writeTransaction } from './store/write-transaction.js';
 
 /** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
 export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): Promise<string[]> {
@@ -18,7 +19,7 @@ export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): P
     const silence = { deviceId: candidate.id, lastSeen: candidate.last_seen, intervalSeconds: candidate.interval_seconds, offlineOpen: false };
     // Most devices are fine: only those silent by the list read get a transaction.
     if (!evaluateSilence(silence, rule, now)) continue;
-    const didFire = await db.transaction().execute(async (trx) => {
+    const didFire = await writeTransaction(db, async (trx) => {
       // Judged again inside the transaction: a sample may have arrived since the list was read.
       const device = await findDevice(trx, candidate.id);
       if (!device) return false;

@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
+import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 
 export interface RunningBackend {
   url: string;
@@ -89,6 +90,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
+  // Start-up may wait for a lock synchronously (nothing is served yet); from now on a write waits
+  // for another writer's lock asynchronously (store/write-transaction.ts), so the event loop
+  // blocks at most this briefly.
+  database.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const write = { lockWaitMs: config.lockTimeoutMs };
   const now = options.now ?? unixNow;
   const maintenance = createMaintenance({
     db: database.db,
@@ -97,16 +103,27 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     retentionSeconds: config.retentionSeconds,
     rollupRetentionSeconds: config.rollupRetentionSeconds,
   });
+  let closing: Promise<void> | undefined;
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules),
+    ingest: new IngestQueue(database.db, rules, write, options.log),
+    write,
+    isClosing: () => closing !== undefined,
     rules,
     now,
     log: options.log,
     corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
   });
-  const http = createServer(app.callback());
+  const http = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node looks for overdue requests only this often (30 s by default): a fraction of the timeout.
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, config.headersTimeoutMs / 4)),
+    },
+    app.callback(),
+  );
   let address: AddressInfo;
   try {
     address = await listen(http, config.host, config.port);
@@ -129,7 +146,6 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     'database maintenance',
   );
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
@@ -141,9 +157,9 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     close() {
       closing ??= (async () => {
         stopping = true;
-        await stopSilenceCheck();
-        await stopMaintenance();
-        await new Promise<void>((done) => {
+        // Stop accepting and close idle keep-alive connections at once; requests in flight finish
+        // (answered with Connection: close, see app.ts) within the grace period.
+        const httpClosed = new Promise<void>((done) => {
           const cut = setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
           http.close(() => {
             clearTimeout(cut);
@@ -151,6 +167,9 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
           });
           http.closeIdleConnections();
         });
+        await stopSilenceCheck();
+        await stopMaintenance();
+        await httpClosed;
         await database.close();
       })();
       return closing;

@@ -3,9 +3,9 @@ import type Router from '@koa/router';
 import type { AppDeps } from '../app.js';
 import { deviceSummary } from '../devices/summary.js';
 import { RequestError } from '../errors.js';
-import { clearAlertStateOf } from '../store/alerts.js';
 import { sampleView } from '../samples/view.js';
-import { deleteDevice, devicesWithLatest } from '../store/devices.js';
+import { devicesWithLatest } from '../store/devices.js';
+import { forgetDevice } from '../devices/forget.js';
 import { readStoredPayload } from '../store/samples.js';
 
 export const noSuchDevice = (id: string) =>
@@ -31,10 +31,7 @@ export function registerDeviceRoutes(router: Router, deps: AppDeps): void {
   // Forgets the device and what is open for it; its samples, alerts and rollups stay as history.
   router.delete('/devices/:id', async (ctx) => {
     const id = ctx.params.id!;
-    const deleted = await deps.db.transaction().execute(async (trx) => {
-      await clearAlertStateOf(trx, id);
-      return deleteDevice(trx, id);
-    });
+    const deleted = await forgetDevice(deps.db, id, deps.write);
     if (!deleted) throw noSuchDevice(id);
     ctx.body = { ok: true, deleted: id };
   });

@@ -10,8 +10,11 @@ export function registerStatusRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.get('/health', async (ctx) => {
+    const problem = deps.ingest.storageProblem;
     ctx.body = {
-      status: 'ok',
+      // "degraded" (with the reason) while samples cannot be stored; the original only knew "ok".
+      status: problem === null ? 'ok' : 'degraded',
+      ...(problem === null ? {} : { reason: problem }),
       devices_reporting: await countDevices(deps.db),
       total_alerts: await countAlertsEverStored(deps.db),
       server_time: deps.now(),

@@ -24,6 +24,9 @@ describe('fleetmon-backend CLI', () => {
       ['--retention', 'FLEETMON_RETENTION'],
       ['--rollup-retention', 'FLEETMON_ROLLUP_RETENTION'],
       ['--rules', 'FLEETMON_RULES'],
+      ['--lock-timeout', 'FLEETMON_LOCK_TIMEOUT'],
+      ['--header-timeout', 'FLEETMON_HEADER_TIMEOUT'],
+      ['--request-timeout', 'FLEETMON_REQUEST_TIMEOUT'],
     ]) {
       expect(output).toContain(option);
       expect(output).toContain(`env: ${env}`);

@@ -29,6 +29,9 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   retentionSeconds: 30 * 86400,
   rollupRetentionSeconds: 365 * 86400,
   rulesFile: undefined,
+  lockTimeoutMs: 5000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
   ...overrides,
 });
 
@@ -98,6 +101,8 @@ export interface BackendProcess {
   url: string;
   child: ChildProcess;
   output: () => string;
+  /** Resolves once the process has written something matching `pattern` (to stdout or stderr). */
+  waitForOutput(pattern: RegExp): Promise<void>;
   /** Send a signal and wait for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -131,6 +136,18 @@ export async function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}):
     url,
     child,
     output: () => output,
+    waitForOutput: (pattern) =>
+      new Promise((resolveWait) => {
+        const look = () => {
+          if (!pattern.test(output)) return;
+          child.stdout?.off('data', look);
+          child.stderr?.off('data', look);
+          resolveWait();
+        };
+        child.stdout?.on('data', look);
+        child.stderr?.on('data', look);
+        look();
+      }),
     stop(signal = 'SIGTERM') {
       child.kill(signal);
       return exited;

@@ -1,6 +1,7 @@
 // The real fleetmon-backend process: stopped with SIGTERM and started again on the same file,
 // it neither forgets an open problem nor fires it twice, and recovery still fires.
 import { connect } from 'node:net';
+import { Agent, get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BackendProcess, postJson, queryDb, request, spawnBackend, tempDir } from './helpers.js';
@@ -54,7 +55,7 @@ describe('fleetmon-backend across a restart', () => {
     expect((await request(`${running.url}/health`)).status).toBe(200);
   });
 
-  it('on SIGTERM finishes a request already in flight, stores its sample, then exits 0', async () => {
+  it('on SIGTERM finishes a request already in flight, answers it with Connection: close, stores its sample, then exits 0', async () => {
     dir = tempDir();
     const db = join(dir.path, 'monitor.sqlite');
     running = await spawnBackend(['--db', db]);
@@ -63,19 +64,40 @@ describe('fleetmon-backend across a restart', () => {
     const socket = connect(Number(port), hostname);
     await new Promise((resolve) => socket.once('connect', resolve));
     let answer = '';
-    socket.on('data', (d) => (answer += String(d)));
+    const continued = new Promise<void>((resolve) => socket.on('data', (d) => (answer += String(d)) && answer.includes('100 Continue') && resolve()));
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    // Headers and half the body, then the signal, then the rest of the body.
-    socket.write(`POST /metrics HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
-    socket.write(body.slice(0, 40));
-    await new Promise((r) => setTimeout(r, 200));
+    // Headers (the server's "100 Continue" says it has read them), the signal, then the body.
+    socket.write(`POST /metrics HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await continued;
     const exited = running.stop('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    socket.end(body.slice(40));
+    await running.waitForOutput(/SIGTERM received/);
+    socket.end(body);
     await closed;
-    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(answer).toMatch(/HTTP\/1.1 200/);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toContain('"ok":true');
     expect(await exited).toBe(0);
     expect(queryDb(db, 'select count(*) as n from samples')).toEqual([{ n: 1 }]);
+  });
+
+  it('on SIGTERM closes idle keep-alive connections at once instead of waiting out the grace period', async () => {
+    dir = tempDir();
+    running = await spawnBackend(['--db', join(dir.path, 'monitor.sqlite')]);
+    const agent = new Agent({ keepAlive: true });
+    // Wrapped in an object: a promise resolved with a promise would wait for the socket to close.
+    const { socketClosed } = await new Promise<{ socketClosed: Promise<unknown> }>((resolve, reject) => {
+      const req = httpGet(`${running!.url}/health`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ socketClosed: new Promise((done) => req.socket?.once('close', done)) }));
+      });
+      req.on('error', reject);
+    });
+    const started = Date.now();
+    const exited = running.stop('SIGTERM');
+    await socketClosed;
+    expect(await exited).toBe(0);
+    // The grace period for requests in flight is 10 s; an idle connection must not wait for it.
+    expect(Date.now() - started).toBeLessThan(5000);
+    agent.destroy();
   });
 });

@@ -1,0 +1,17 @@
+// Forgetting a decommissioned device: its row and what is open for it go; its history stays.
+import { clearAlertStateOf } from '../store/alerts.js';
+import type { Db } from '../store/db.js';
+import { deleteDevice } from '../store/devices.js';
+import { type WriteOptions, writeTransaction } from '../store/write-transaction.js';
+
+/** False when there was no such device. */
+export function forgetDevice(db: Db, id: string, options?: WriteOptions): Promise<boolean> {
+  return writeTransaction(
+    db,
+    async (trx) => {
+      await clearAlertStateOf(trx, id);
+      return deleteDevice(trx, id);
+    },
+    options,
+  );
+}
