@@ -57,6 +57,12 @@ const invalidPayloads: { name: string; body: unknown; fields: [string, string][]
     body: { agent_id: 'a', disks: Array.from({ length: 257 }, (_, i) => ({ mountpoint: `/m${i}`, percent: 1 })) },
     fields: [['disks', 'at most 256']],
   },
+  // A sample's time is receive time minus its age: an unbounded age once stopped rollups for good.
+  { name: 'an age of 1e308 seconds', body: { agent_id: 'a', age_seconds: 1e308 }, fields: [['age_seconds', 'at most 315360000 (10 years)']] },
+  { name: 'a negative age', body: { agent_id: 'a', age_seconds: -5 }, fields: [['age_seconds', 'must not be negative']] },
+  { name: 'an interval of two days', body: { agent_id: 'a', interval_seconds: 2 * 86400 }, fields: [['interval_seconds', 'at most 86400 (1 day)']] },
+  { name: 'a byte counter past 2^63', body: { agent_id: 'a', network: [{ bytes_recv: 1e20, bytes_sent: 0 }] }, fields: [['network.0.bytes_recv', 'at most 2^63']] },
+  { name: 'a memory size of 1e300', body: { agent_id: 'a', memory: { total: 1e300 } }, fields: [['memory.total', 'at most 2^63']] },
   { name: 'a JSON array instead of an object', body: [originalExample], fields: [['(body)', 'expected object']] },
   {
     name: 'several problems at once',
