@@ -15,6 +15,40 @@ export class RequestError extends Error {
   }
 }
 
+/** Most problems one answer lists; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 50;
+/** ...and at most this much of them, as JSON characters: a key may be long, and each \u0000 in it costs 6. */
+const LISTED_PROBLEMS_BUDGET = 6500;
+/** Longest field or message listed; longer ones are cut. */
+const LISTED_TEXT_MAX = 200;
+
+const shorten = (text: string): string => (text.length <= LISTED_TEXT_MAX ? text : `${text.slice(0, LISTED_TEXT_MAX - 1)}…`);
+
+/**
+ * A 400 naming what is wrong, in the error text and in `details`. 60,000 bad entries in one body
+ * must not make a 10 MB answer: the first problems are listed, the rest counted ("... and 59,950
+ * more"), and the answer stays under 16 KB however many problems or however long their names.
+ */
+export function invalidRequest(what: string, problems: readonly FieldProblem[]): RequestError {
+  const listed: FieldProblem[] = [];
+  let size = 0;
+  for (const problem of problems) {
+    if (listed.length === MAX_LISTED_PROBLEMS) break;
+    const short = { field: shorten(problem.field), message: shorten(problem.message) };
+    size += JSON.stringify(short).length;
+    if (size > LISTED_PROBLEMS_BUDGET && listed.length > 0) break;
+    listed.push(short);
+  }
+  const summary = listed.map((p) => `${p.field} ${p.message}`);
+  const more = problems.length - listed.length;
+  if (more > 0) {
+    const count = `... and ${more.toLocaleString('en-US')} more`;
+    summary.push(count);
+    listed.push({ field: '(body)', message: `${count} problems, not listed` });
+  }
+  return new RequestError(400, `invalid ${what}: ${summary.join('; ')}`, listed);
+}
+
 export interface ErrorBody {
   error: string;
   details?: FieldProblem[];

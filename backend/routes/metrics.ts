@@ -2,7 +2,7 @@
 import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
-import { RequestError } from '../errors.js';
+import { RequestError, invalidRequest } from '../errors.js';
 import { sampleView } from '../samples/view.js';
 import { latestSampleOf, latestSamples } from '../store/samples.js';
 
@@ -11,10 +11,7 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
     // The body parser reads an empty body as {}, which would be a sample from "unknown".
     if (!ctx.request.rawBody) throw new RequestError(400, 'request body is empty: send one sample as a JSON object');
     const checked = checkMetricsPayload(ctx.request.body);
-    if (!checked.ok) {
-      const summary = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
-      throw new RequestError(400, `invalid metrics payload: ${summary}`, checked.problems);
-    }
+    if (!checked.ok) throw invalidRequest('metrics payload', checked.problems);
     const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };

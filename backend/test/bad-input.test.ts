@@ -121,6 +121,20 @@ describe('POST /metrics with a body that is not a payload at all', () => {
     expect(answer.body.details?.[0]?.field).toBe('time_drift.drift_seconds');
   });
 
+  it('answers a body with 60,000 bad entries in under 16 KB: the first 50 problems and a count', async () => {
+    const processes = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`p${i}`, 0]));
+    const body = JSON.stringify({ agent_id: 'a', critical_processes: processes });
+    expect(body.length).toBeGreaterThan(600_000);
+    const res = await fetch(`${backend.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text.length).toBeLessThan(16 * 1024);
+    const answer = JSON.parse(text) as ErrorAnswer;
+    expect(answer.details).toHaveLength(51);
+    expect(answer.details?.[0]).toEqual({ field: 'critical_processes.p0', message: expect.stringContaining('expected boolean') });
+    expect(answer.error).toMatch(/; \.\.\. and 5\d,\d{3} more$/);
+  });
+
   it('has written nothing for any of them, and keeps serving', async () => {
     expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });
     expect((await postJson(`${backend.url}/metrics`, healthyExample)).status).toBe(200);
