@@ -55,10 +55,24 @@ export interface ErrorBody {
   error_id?: string;
 }
 
-/** Errors thrown by Koa and its body parser for a bad request carry a 4xx `status`. */
-function clientErrorOf(err: unknown): { status: number; message: string } | undefined {
+/**
+ * What zlib says of a compressed body that is not (inflation, under the body parser, passes its
+ * error on as it is, without a status): bad data, a stream cut short, a dictionary nobody has,
+ * and brotli's format errors (ERR__ERROR_FORMAT_PADDING_1 and the like).
+ */
+const corruptCompression = /^(Z_DATA_ERROR|Z_BUF_ERROR|Z_NEED_DICT|ERR__ERROR_FORMAT_\w+|ERR__ERROR_DICTIONARY\w*)$/;
+
+/** Errors thrown by Koa and its body parser for a bad request carry a 4xx `status`; zlib's a `code`. */
+function clientErrorOf(err: unknown, contentEncoding: string): { status: number; message: string } | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { status, type, message } = err as { status?: unknown; type?: unknown; message?: unknown };
+  const { status, type, message, code } = err as { status?: unknown; type?: unknown; message?: unknown; code?: unknown };
+  if (status === undefined && typeof code === 'string' && corruptCompression.test(code) && contentEncoding !== '') {
+    const encoding = contentEncoding.slice(0, 40);
+    return {
+      status: 400,
+      message: `request body is not valid ${encoding} (${String(message)}): send it compressed whole, or without Content-Encoding: ${encoding}`,
+    };
+  }
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (type === 'entity.parse.failed' || (status === 400 && /json/i.test(String(message)))) {
     return { status, message: `request body is not valid JSON (${String(message)}): send one JSON object` };
@@ -79,7 +93,7 @@ export function errorHandler(log: Logger) {
         ctx.body = { error: err.message, ...(err.details ? { details: err.details } : {}) } satisfies ErrorBody;
         return;
       }
-      const client = clientErrorOf(err);
+      const client = clientErrorOf(err, ctx.get('Content-Encoding'));
       if (client) {
         ctx.status = client.status;
         ctx.body = { error: client.message } satisfies ErrorBody;

@@ -1,5 +1,6 @@
 // A client's mistake gets a 4xx that names the problem, writes nothing, and the server keeps serving.
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBackend } from '../server.js';
 import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
@@ -134,6 +135,23 @@ describe('POST /metrics with a body that is not a payload at all', () => {
     expect(answer.details?.[0]).toEqual({ field: 'critical_processes.p0', message: expect.stringContaining('expected boolean') });
     expect(answer.error).toMatch(/; \.\.\. and 5\d,\d{3} more$/);
   });
+
+  for (const [encoding, body] of [
+    ['gzip', Buffer.from('this is not gzip at all')],
+    ['gzip', gzipSync(JSON.stringify(healthyExample)).subarray(0, 20)],
+    ['deflate', Buffer.from('nor is this deflate')],
+    ['br', brotliCompressSync(JSON.stringify(healthyExample)).subarray(0, 20)],
+  ] as const) {
+    it(`rejects a corrupt ${encoding} body (${body.length} bytes) with 400 saying so`, async () => {
+      const answer = await request<ErrorAnswer>(`${backend.url}/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(new RegExp(`^request body is not valid ${encoding} \\(.+\\): send it compressed whole`));
+    });
+  }
 
   it('has written nothing for any of them, and keeps serving', async () => {
     expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });
