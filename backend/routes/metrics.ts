@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
+import { MAX_BODY_DEPTH, measureBody } from '../body-check.js';
 import { RequestError, invalidRequest } from '../errors.js';
 import { sampleView } from '../samples/view.js';
 import { latestSampleOf, latestSamples } from '../store/samples.js';
@@ -10,8 +11,16 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
   router.post('/metrics', async (ctx) => {
     // The body parser reads an empty body as {}, which would be a sample from "unknown".
     if (!ctx.request.rawBody) throw new RequestError(400, 'request body is empty: send one sample as a JSON object');
+    const shape = measureBody(ctx.request.body);
+    if (shape.depth > MAX_BODY_DEPTH) {
+      throw new RequestError(400, `request body nests ${shape.depth} levels deep; at most ${MAX_BODY_DEPTH} allowed`);
+    }
     const checked = checkMetricsPayload(ctx.request.body);
-    if (!checked.ok) throw invalidRequest('metrics payload', checked.problems);
+    if (!checked.ok || shape.nonFinite.length > 0) {
+      const named = new Set(shape.nonFinite.map((p) => p.field));
+      const schemaProblems = checked.ok ? [] : checked.problems.filter((p) => !named.has(p.field));
+      throw invalidRequest('metrics payload', [...shape.nonFinite, ...schemaProblems]);
+    }
     const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };

@@ -136,6 +136,26 @@ describe('POST /metrics with a body that is not a payload at all', () => {
     expect(answer.error).toMatch(/; \.\.\. and 5\d,\d{3} more$/);
   });
 
+  it('rejects a body nested 2,000 levels deep in an unknown field with 400 naming the depth', async () => {
+    const answer = await postRaw(`{"agent_id": "a", "extra": ${'['.repeat(2000)}${']'.repeat(2000)}}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('request body nests 2001 levels deep; at most 64 allowed');
+  });
+
+  it('rejects a body nested 400,000 levels deep (too deep to store) with 400 as well', async () => {
+    const answer = await postRaw(`{"extra": ${'['.repeat(400_000)}0${']'.repeat(400_000)}}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('request body nests 400001 levels deep; at most 64 allowed');
+  });
+
+  it('rejects 1e309 (Infinity once parsed) in an unknown field with 400 naming its path', async () => {
+    const answer = await postRaw('{"agent_id": "a", "extra": {"counts": [1, 1e309]}, "timestamp": -1e999}');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(/^invalid metrics payload: /);
+    expect(answer.body.details?.map((d) => d.field).sort()).toEqual(['extra.counts.1', 'timestamp']);
+    expect(answer.body.details?.[0]?.message).toMatch(/not a finite number/);
+  });
+
   for (const [encoding, body] of [
     ['gzip', Buffer.from('this is not gzip at all')],
     ['gzip', gzipSync(JSON.stringify(healthyExample)).subarray(0, 20)],
