@@ -1,6 +1,7 @@
 // Times at the edge of what a double holds must not stop maintenance: a sample measured 1e308 s ago
 // is refused at the door, and whatever times a database already holds (a sample at -1e308 stored
 // before that, a damaged mark, a clock gone wild), every maintenance pass ends, and retention holds.
+import { spawn } from 'node:child_process';
 import type SQLite from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { floorTo } from '../history/aggregate.js';
 import type { Logger } from '../log.js';
 import { FIVE_MINUTE_RETENTION_MAX_SECONDS, type Maintenance, createMaintenance } from '../maintenance.js';
 import { MARKS, type MarkName } from '../store/rollups.js';
-import { TEST_START_TIME, backendForEachTest, postJson, queryDb, testConfig } from './helpers.js';
+import { TEST_START_TIME, backendCli, backendForEachTest, postJson, queryDb, testConfig } from './helpers.js';
 import { healthyExample, withAgent } from './payloads.js';
 
 const day = 86400;
@@ -68,6 +69,26 @@ describe('a sample from the far past', () => {
     expect(queryDb(t.dbPath, 'select value from maintenance where key = ?', MARKS.rollup300Until)).toEqual([{ value: floorTo(t.clock - 60, 300) }]);
     // The old sample is its device's latest, which retention always keeps (GET /metrics shows it).
     expect(queryDb(t.dbPath, "select timestamp from samples where device_id = 't'")).toEqual([{ timestamp: -1e308 }]);
+  });
+});
+
+/** `fleetmon-backend maintenance` run to its end, or killed after `timeoutMs` (it used to spin for ever). */
+function runMaintenanceCli(dbPath: string, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [backendCli, 'maintenance', '--db', dbPath], { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    child.once('exit', (code, signal) => done({ code, signal, output }));
+  });
+}
+
+describe('fleetmon-backend maintenance', () => {
+  it('finishes on a database holding a sample from -1e308', async () => {
+    insertSampleAt(t.backend.database.sqlite, 't', -1e308);
+    writeMark(t.backend.database.sqlite, 'rollup300Until', -1e308);
+    const run = await runMaintenanceCli(t.dbPath, 20_000);
+    expect(run).toMatchObject({ code: 0, signal: null, output: expect.stringMatching(/maintenance of .* done/) });
   });
 });
 
