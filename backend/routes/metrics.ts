@@ -16,11 +16,10 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
       throw new RequestError(400, `request body nests ${shape.depth} levels deep; at most ${MAX_BODY_DEPTH} allowed`);
     }
     const checked = checkMetricsPayload(ctx.request.body);
-    if (!checked.ok || shape.nonFinite.length > 0) {
-      const named = new Set(shape.nonFinite.map((p) => p.field));
-      const schemaProblems = checked.ok ? [] : checked.problems.filter((p) => !named.has(p.field));
-      throw invalidRequest('metrics payload', [...shape.nonFinite, ...schemaProblems]);
-    }
+    // A field with a non-finite number is named once, by the walk that found it.
+    const named = new Set(shape.nonFinite.map((p) => p.field));
+    const problems = [...shape.nonFinite, ...(checked.ok ? [] : checked.problems.filter((p) => !named.has(p.field)))];
+    if (!checked.ok || problems.length > 0) throw invalidRequest('metrics payload', problems);
     const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };
