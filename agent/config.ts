@@ -126,9 +126,12 @@ export function buildAgentConfig(raw: RawAgentOptions, env: NodeJS.ProcessEnv = 
   if (spoolMaxBytes === null || !Number.isFinite(spoolMaxBytes) || spoolMaxBytes <= 0) {
     throw new AgentConfigError(`--spool-max must be a size such as 50mb or 1gb, got '${raw.spoolMax}'`);
   }
+  const interval = seconds(raw.interval, '--interval', 0.1);
+  // The backend refuses a declared interval over a day (and such a machine would look offline anyway).
+  if (interval > 86400) throw new AgentConfigError(`--interval must be at most 1 day, got '${raw.interval}'`);
   return {
     server: raw.server ? parseServer(raw.server) : undefined,
-    intervalMs: seconds(raw.interval, '--interval', 0.1) * 1000,
+    intervalMs: interval * 1000,
     agentId,
     criticalProcesses: [...new Set(raw.criticalProcess)],
     customCheck: raw.customCheck || undefined,

@@ -26,6 +26,8 @@ export interface AppDeps {
   log: Logger;
   corsOrigin: string;
   bodyLimit: string;
+  /** Raw samples are kept this long; POST /metrics refuses a sample older than that. */
+  retentionSeconds: number;
   /** How writes outside ingest (DELETE /devices/:id) wait for the database's write lock. */
   write: WriteOptions;
   /** True once the backend is shutting down: answers then close their connection. */

@@ -16,16 +16,64 @@ export class RequestError extends Error {
   }
 }
 
+/** Most problems one answer lists; the rest are counted. */
+export const MAX_LISTED_PROBLEMS = 50;
+/** ...and at most this much of them, as JSON characters: a key may be long, and each \u0000 in it costs 6. */
+const LISTED_PROBLEMS_BUDGET = 6500;
+/** Longest field or message listed; longer ones are cut. */
+const LISTED_TEXT_MAX = 200;
+
+const shorten = (text: string): string => (text.length <= LISTED_TEXT_MAX ? text : `${text.slice(0, LISTED_TEXT_MAX - 1)}…`);
+
+/**
+ * A 400 naming what is wrong, in the error text and in `details`. 60,000 bad entries in one body
+ * must not make a 10 MB answer: the first problems are listed, the rest counted ("... and 59,950
+ * more"), and the answer stays under 16 KB however many problems or however long their names.
+ */
+export function invalidRequest(what: string, problems: readonly FieldProblem[]): RequestError {
+  const listed: FieldProblem[] = [];
+  let size = 0;
+  for (const problem of problems) {
+    if (listed.length === MAX_LISTED_PROBLEMS) break;
+    const short = { field: shorten(problem.field), message: shorten(problem.message) };
+    size += JSON.stringify(short).length;
+    if (size > LISTED_PROBLEMS_BUDGET && listed.length > 0) break;
+    listed.push(short);
+  }
+  const summary = listed.map((p) => `${p.field} ${p.message}`);
+  const more = problems.length - listed.length;
+  if (more > 0) {
+    const count = `... and ${more.toLocaleString('en-US')} more`;
+    summary.push(count);
+    listed.push({ field: '(body)', message: `${count} problems, not listed` });
+  }
+  return new RequestError(400, `invalid ${what}: ${summary.join('; ')}`, listed);
+}
+
 export interface ErrorBody {
   error: string;
   details?: FieldProblem[];
   error_id?: string;
 }
 
-/** Errors thrown by Koa and its body parser for a bad request carry a 4xx `status`. */
-function clientErrorOf(err: unknown): { status: number; message: string } | undefined {
+/**
+ * What zlib says of a compressed body that is not (inflation, under the body parser, passes its
+ * error on as it is, without a status): bad data, a stream cut short, a dictionary nobody has,
+ * and brotli's format errors (ERR__ERROR_FORMAT_PADDING_1 and the like).
+ */
+const corruptCompression = /^(Z_DATA_ERROR|Z_BUF_ERROR|Z_NEED_DICT|ERR__ERROR_FORMAT_\w+|ERR__ERROR_DICTIONARY\w*)$/;
+
+/** Errors thrown by Koa and its body parser for a bad request carry a 4xx `status`; zlib's a `code`. */
+function clientErrorOf(err: unknown, contentEncoding: string): { status: number; message: string } | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { status, type, message } = err as { status?: unknown; type?: unknown; message?: unknown };
+  const { status, type, message, code } = err as { status?: unknown; type?: unknown; message?: unknown; code?: unknown };
+  if (status === undefined && typeof code === 'string' && corruptCompression.test(code) && contentEncoding !== '') {
+    const encoding = contentEncoding.slice(0, 40);
+    return {
+      status: 400,
+      message: `request body is not valid ${encoding} (${String(message)}): send it compressed whole, or without Content-Encoding: ${encoding}`,
+    };
+  }
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (type === 'entity.parse.failed' || (status === 400 && /json/i.test(String(message)))) {
     return { status, message: `request body is not valid JSON (${String(message)}): send one JSON object` };
@@ -64,7 +112,7 @@ export function errorHandler(log: Logger) {
         ctx.body = { error: err.message, ...(err.details ? { details: err.details } : {}) } satisfies ErrorBody;
         return;
       }
-      const client = clientErrorOf(err);
+      const client = clientErrorOf(err, ctx.get('Content-Encoding'));
       if (client) {
         ctx.status = client.status;
         ctx.body = { error: client.message } satisfies ErrorBody;

@@ -1,7 +1,8 @@
 // Background upkeep of the database: roll samples up, then delete what has aged out, in small
 // batches so that ingest never waits long. Maintenance shares the backend's one connection with
 // ingest and the readers, so every transaction here is short: each task in a step is one
-// transaction over at most a few thousand rows.
+// transaction over at most a few thousand rows. Every step moves a mark forward or reports idle,
+// whatever times the file holds (a sample at -1e308 once made a step that moved nothing, for ever).
 import { sql } from 'kysely';
 import { ceilTo, floorTo, summariseSamples } from './history/aggregate.js';
 import type { Logger } from './log.js';
@@ -12,6 +13,7 @@ import {
   ONE_HOUR,
   countRollups,
   deleteRollupsBefore,
+  firstRollupBucket,
   nextDirtyDevice,
   oldestRollupBucket,
   readMarks,
@@ -20,8 +22,16 @@ import {
   setRollupDirtyFrom,
   writeMark,
 } from './store/rollups.js';
-import { type TimedPayload, deleteSamplesBefore, deviceSamples, oldestSampleTime, samplesInRange } from './store/sample-history.js';
+import {
+  type TimedPayload,
+  deleteSamplesBefore,
+  deviceSamples,
+  firstSampleTime,
+  oldestSampleTime,
+  samplesInRange,
+} from './store/sample-history.js';
 import type { RollupResolution } from './store/schema.js';
+import { writeTransaction } from './store/write-transaction.js';
 
 export interface MaintenanceOptions {
   db: Db;
@@ -86,20 +96,68 @@ async function readRollupChunk(
 export function createMaintenance(options: MaintenanceOptions): Maintenance {
   const { db, retentionSeconds, rollupRetentionSeconds } = options;
   let vacuuming = false;
+  const warned = new Set<string>();
+
+  /** Time before this is not rolled up: its hourly rollups would be deleted as soon as they were made. */
+  const rollupFloor = (now: number) => floorTo(now - rollupRetentionSeconds, ONE_HOUR);
+  /** 5-minute buckets starting before this are complete. */
+  const rollupLimit = (now: number) => floorTo(now - ROLLUP_SETTLE_SECONDS, FIVE_MINUTES);
+
+  /**
+   * The rollup watermarks, kept to what can be true now: never before the rollup floor, so a sample
+   * stored at -1e308 (or in 1970), or the mark it left, does not make maintenance walk from there;
+   * never past the complete buckets (a clock that went back, a damaged file). Only read this way:
+   * the next step writes its own mark.
+   */
+  function saneMarks(marks: Marks, now: number): Marks {
+    const floor = rollupFloor(now);
+    const clamp = (mark: number | undefined, max: number) => (mark === undefined ? undefined : Math.min(Math.max(mark, floor), max));
+    const rollup300Until = clamp(marks.rollup300Until, rollupLimit(now));
+    const rollup3600Until = rollup300Until === undefined ? marks.rollup3600Until : clamp(marks.rollup3600Until, floorTo(rollup300Until, ONE_HOUR));
+    return { ...marks, rollup300Until, rollup3600Until };
+  }
+
+  function warnOnce(task: string, message: string): void {
+    if (warned.has(task)) return;
+    warned.add(task);
+    options.log.warn(`maintenance: ${message}`);
+  }
+
+  /**
+   * Whether a step moves its mark forward. Around ±1e20 a double cannot add a day to itself; the marks
+   * are kept near `now`, so only an absurd clock gets there. The task then stops, said once, instead
+   * of doing the same step forever.
+   */
+  function movesOn(task: string, from: number, to: number, now: number): boolean {
+    if (to > from) return true;
+    warnOnce(task, `${task} is stuck at ${from}: a step from there moves nothing, so it is skipped (is the clock, ${now}, right?)`);
+    return false;
+  }
+
+  /** Where the next samples after `from` start, bucket-aligned: empty time is crossed in one step, however long. */
+  const nextSamplesFrom = (from: number, limit: number, next: number | undefined): number =>
+    next === undefined ? limit : Math.min(limit, Math.max(from, floorTo(next, FIVE_MINUTES)));
 
   /** Roll up the next complete 5-minute buckets after the watermark. */
   async function rollUpFiveMinutes(now: number): Promise<boolean> {
-    const limit = floorTo(now - ROLLUP_SETTLE_SECONDS, FIVE_MINUTES);
-    return db.transaction().execute(async (trx) => {
-      let from = (await readMarks(trx)).rollup300Until;
+    const limit = rollupLimit(now);
+    return writeTransaction(db, async (trx) => {
+      let from = saneMarks(await readMarks(trx), now).rollup300Until;
       if (from === undefined) {
-        // A database without a watermark (new, or from before rollups) starts at its oldest sample.
-        const oldest = await oldestSampleTime(trx);
-        if (oldest === undefined) return false;
-        from = floorTo(oldest, FIVE_MINUTES);
+        // A database without a watermark (new, or from before rollups) starts at its oldest sample,
+        // or at older 5-minute rows (only a damaged file has them: no watermark covers them, so
+        // history does not read them, and rolling up replaces them).
+        const times = [await oldestSampleTime(trx), await oldestRollupBucket(trx, FIVE_MINUTES)].filter((time) => time !== undefined);
+        if (times.length === 0) return false;
+        from = Math.max(floorTo(Math.min(...times), FIVE_MINUTES), rollupFloor(now));
       }
       if (from >= limit) return false;
-      const chunk = await readRollupChunk(from, Math.min(limit, from + ROLLUP_CHUNK_SECONDS), (range, n) => samplesInRange(trx, range, n));
+      const start = nextSamplesFrom(from, limit, await firstSampleTime(trx, from));
+      const chunk =
+        start < limit
+          ? await readRollupChunk(start, Math.min(limit, start + ROLLUP_CHUNK_SECONDS), (range, n) => samplesInRange(trx, range, n))
+          : { rows: [], to: limit };
+      if (!movesOn('rolling up 5-minute buckets', from, chunk.to, now)) return false;
       await replaceRollups(trx, FIVE_MINUTES, { from, to: chunk.to }, undefined, summariseSamples(chunk.rows, FIVE_MINUTES));
       await writeMark(trx, 'rollup300Until', chunk.to);
       return true;
@@ -107,22 +165,34 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
   }
 
   /** Recompute the rollups of one device that received samples for buckets already rolled up. */
-  async function redoDirtyDevice(): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+  async function redoDirtyDevice(now: number): Promise<boolean> {
+    return writeTransaction(db, async (trx) => {
       const dirty = await nextDirtyDevice(trx);
       if (dirty === undefined) return false;
-      const marks = await readMarks(trx);
+      const marks = saneMarks(await readMarks(trx), now);
       const until = marks.rollup300Until;
       // Where raw samples are (being) deleted, or 5-minute rows are, a recomputation would lose data:
       // a sample that late is kept only until retention deletes it.
-      const from = Math.max(floorTo(dirty.from, FIVE_MINUTES), defined(marks.samplesPurgedUntil), defined(marks.rollup300PurgedUntil));
+      const from = Math.max(
+        floorTo(dirty.from, FIVE_MINUTES),
+        defined(marks.samplesPurgedUntil),
+        defined(marks.rollup300PurgedUntil),
+        rollupFloor(now),
+      );
       if (until === undefined || from >= until) {
         await setRollupDirtyFrom(trx, dirty.deviceId, null);
         return true;
       }
-      const chunk = await readRollupChunk(from, Math.min(until, from + ROLLUP_CHUNK_SECONDS), (range, n) =>
-        deviceSamples(trx, dirty.deviceId, range, n),
-      );
+      const start = nextSamplesFrom(from, until, await firstSampleTime(trx, from, dirty.deviceId));
+      const chunk =
+        start < until
+          ? await readRollupChunk(start, Math.min(until, start + ROLLUP_CHUNK_SECONDS), (range, n) => deviceSamples(trx, dirty.deviceId, range, n))
+          : { rows: [], to: until };
+      if (!movesOn('recomputing the rollups of late samples', from, chunk.to, now)) {
+        // Left dirty, the device would be picked again at every step: its late samples keep the rollups they had.
+        await setRollupDirtyFrom(trx, dirty.deviceId, null);
+        return true;
+      }
       await replaceRollups(trx, FIVE_MINUTES, { from, to: chunk.to }, dirty.deviceId, summariseSamples(chunk.rows, FIVE_MINUTES));
       if (marks.rollup3600Until !== undefined) {
         const hours = { from: floorTo(from, ONE_HOUR), to: Math.min(ceilTo(chunk.to, ONE_HOUR), marks.rollup3600Until) };
@@ -134,24 +204,28 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
   }
 
   /** Roll up the next complete hours from their 5-minute rows. */
-  async function rollUpHours(): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
-      const marks = await readMarks(trx);
+  async function rollUpHours(now: number): Promise<boolean> {
+    return writeTransaction(db, async (trx) => {
+      const marks = saneMarks(await readMarks(trx), now);
       if (marks.rollup300Until === undefined) return false;
       const limit = floorTo(marks.rollup300Until, ONE_HOUR);
       let from = marks.rollup3600Until;
       if (from === undefined) {
         const oldest = await oldestRollupBucket(trx, FIVE_MINUTES);
-        from = Math.min(limit, oldest === undefined ? limit : floorTo(oldest, ONE_HOUR));
+        from = Math.min(limit, Math.max(rollupFloor(now), oldest === undefined ? limit : floorTo(oldest, ONE_HOUR)));
         await writeMark(trx, 'rollup3600Until', from);
       }
       if (from >= limit) return false;
-      let to = Math.min(limit, from + ROLLUP_CHUNK_SECONDS);
-      const rows = await countRollups(trx, FIVE_MINUTES, { from, to });
+      // Hours without 5-minute rows are crossed in one step, as empty time is for 5-minute buckets.
+      const next = await firstRollupBucket(trx, FIVE_MINUTES, from);
+      const start = next === undefined ? limit : Math.min(limit, Math.max(from, floorTo(next, ONE_HOUR)));
+      let to = Math.min(limit, start + ROLLUP_CHUNK_SECONDS);
+      const rows = await countRollups(trx, FIVE_MINUTES, { from: start, to });
       if (rows > ROWS_PER_HOURLY_ROLLUP) {
-        const hours = Math.max(1, Math.floor(((to - from) / ONE_HOUR) * (ROWS_PER_HOURLY_ROLLUP / rows)));
-        to = from + hours * ONE_HOUR;
+        const hours = Math.max(1, Math.floor(((to - start) / ONE_HOUR) * (ROWS_PER_HOURLY_ROLLUP / rows)));
+        to = start + hours * ONE_HOUR;
       }
+      if (!movesOn('rolling up hours', from, to, now)) return false;
       await rebuildHourlyRollups(trx, { from, to });
       await writeMark(trx, 'rollup3600Until', to);
       return true;
@@ -164,13 +238,14 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
    */
   async function purge(
     mark: 'samplesPurgedUntil' | 'rollup300PurgedUntil' | 'rollup3600PurgedUntil',
+    now: number,
     target: (marks: Marks) => number | undefined,
     remove: (trx: Db, before: number) => Promise<number>,
   ): Promise<boolean> {
-    return db.transaction().execute(async (trx) => {
+    return writeTransaction(db, async (trx) => {
       const marks = await readMarks(trx);
       let before = marks[mark];
-      const wanted = target(marks);
+      const wanted = target(saneMarks(marks, now));
       if (wanted !== undefined && (before === undefined || wanted > before)) {
         before = wanted;
         await writeMark(trx, mark, before);
@@ -185,6 +260,7 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
   const purgeSamples = (now: number) =>
     purge(
       'samplesPurgedUntil',
+      now,
       (m) => (m.rollup3600Until === undefined ? undefined : Math.min(floorTo(now - retentionSeconds, ONE_HOUR), m.rollup3600Until)),
       (trx, before) => deleteSamplesBefore(trx, before, DELETE_BATCH),
     );
@@ -193,6 +269,7 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     const keep = resolution === FIVE_MINUTES ? Math.min(FIVE_MINUTE_RETENTION_MAX_SECONDS, rollupRetentionSeconds) : rollupRetentionSeconds;
     return purge(
       resolution === FIVE_MINUTES ? 'rollup300PurgedUntil' : 'rollup3600PurgedUntil',
+      now,
       (m) => {
         const cutoff = floorTo(now - keep, ONE_HOUR);
         if (resolution === ONE_HOUR) return cutoff;
@@ -224,11 +301,17 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     if (vacuuming && free <= pages * VACUUM_STOP_FREE_SHARE) vacuuming = false;
     if (!vacuuming) return false;
     const release = Math.min(VACUUM_PAGES_PER_STEP, free - Math.floor(pages * VACUUM_STOP_FREE_SHARE));
-    await db.transaction().execute(async (trx) => {
+    await writeTransaction(db, async (trx) => {
       // better-sqlite3 runs a statement that returns no columns for one step only, and this pragma
       // releases one page per step: one call per page, in one transaction.
       for (let i = 0; i < release; i++) await sql`pragma incremental_vacuum(1)`.execute(trx);
     });
+    if ((await pragmaNumber('freelist_count')) >= free) {
+      // A step that frees nothing would be tried again at once, forever.
+      vacuuming = false;
+      warnOnce('vacuum', `giving free pages back to the disk freed none of ${free}; stopped until the next pass`);
+      return false;
+    }
     return true;
   }
 
@@ -236,8 +319,8 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     const now = options.now();
     const worked = [
       await rollUpFiveMinutes(now),
-      await redoDirtyDevice(),
-      await rollUpHours(),
+      await redoDirtyDevice(now),
+      await rollUpHours(now),
       await purgeSamples(now),
       await purgeRollups(now, FIVE_MINUTES),
       await purgeRollups(now, ONE_HOUR),

@@ -114,6 +114,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     log: options.log,
     corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
+    retentionSeconds: config.retentionSeconds,
   });
   const http = createServer(
     {

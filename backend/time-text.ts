@@ -6,7 +6,11 @@ const ISO_8601 =
 /** Unix seconds, or ISO 8601 (UTC unless it has an offset). */
 export function parseTime(text: string): number | undefined {
   const trimmed = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) {
+    // 400 digits read as Infinity, which no time is (history answered it with `"from": null`).
+    const seconds = Number(trimmed);
+    return Number.isFinite(seconds) ? seconds : undefined;
+  }
   const groups = ISO_8601.exec(trimmed)?.groups;
   if (!groups) return undefined;
   const part = (name: string): string => groups[name] ?? '';

@@ -13,10 +13,18 @@ export const LIMITS = {
   processes: 1024,
   gpus: 64,
   textMax: 1024,
+  /** Largest counter (bytes, packets, inodes ...): a 64-bit counter never exceeds it. */
+  countMax: 2 ** 63,
+  /** Longest a sample may have waited in an agent's spool; the backend's retention usually ends sooner. */
+  ageMaxSeconds: 10 * 365 * 86400,
+  /** Longest time between two samples that an agent may announce. */
+  intervalMaxSeconds: 86400,
 } as const;
 
+// zod's number() already refuses Infinity and NaN (1e999 in JSON parses to Infinity); each number
+// also gets an upper bound, so that nothing absurd is stored or computed with.
 const percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
-const count = z.number().min(0, 'must not be negative');
+const count = z.number().min(0, 'must not be negative').max(LIMITS.countMax, 'must be at most 2^63');
 const celsius = z.number().min(-273.15, 'is below absolute zero');
 const text = z.string().max(LIMITS.textMax);
 
@@ -172,8 +180,18 @@ const payloadFields = z.looseObject({
   // fleetmon additions for delivery without loss (see agent/spool.ts): a retry carries the same
   // sample_id, and age_seconds says how long ago the sample was measured.
   sample_id: z.string().min(1).max(128).regex(agentIdPattern, 'may contain only letters, digits and . _ : @ -').optional(),
-  age_seconds: count.optional(),
-  interval_seconds: z.number().positive('must be positive').optional(),
+  // A sample's time is receive time minus its age: an age without bound would put it anywhere
+  // (1e308 s ago stopped rollups for good). The backend also refuses ages beyond its retention.
+  age_seconds: z
+    .number()
+    .min(0, 'must not be negative')
+    .max(LIMITS.ageMaxSeconds, `must be at most ${LIMITS.ageMaxSeconds} (10 years)`)
+    .optional(),
+  interval_seconds: z
+    .number()
+    .positive('must be positive')
+    .max(LIMITS.intervalMaxSeconds, `must be at most ${LIMITS.intervalMaxSeconds} (1 day)`)
+    .optional(),
 });
 
 /** The payload as stored and judged: `agent_id` always set (see UNKNOWN_AGENT_ID). */

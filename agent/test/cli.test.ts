@@ -104,6 +104,7 @@ describe('fleetmon-agent configuration', () => {
     [[], /--server is required/],
     [['--server', 'monitor.lan'], /--server must be a URL/],
     [['--server', 'http://x', '--interval', 'often'], /--interval must be a duration/],
+    [['--server', 'http://x', '--interval', '2d'], /--interval must be at most 1 day/],
     [['--server', 'http://x', '--agent-id', 'has space'], /--agent-id may contain only/],
     [['--server', 'http://x', '--spool-max', 'huge'], /--spool-max must be a size/],
   ])('refuses %j with a message saying what to do', async (args, message) => {

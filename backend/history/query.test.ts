@@ -20,6 +20,8 @@ describe('parseTime', () => {
     expect(parseTime('yesterday')).toBeUndefined();
     expect(parseTime('2023-13-45T99:00Z')).toBeUndefined();
     expect(parseTime('')).toBeUndefined();
+    expect(parseTime('9'.repeat(400))).toBeUndefined();
+    expect(parseTime(`-${'9'.repeat(400)}`)).toBeUndefined();
   });
 });
 

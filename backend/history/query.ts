@@ -6,7 +6,7 @@
 import { parseTime } from '../time-text.js';
 import type { FieldProblem } from '../../shared/payload.js';
 import { DurationError, parseDurationSeconds } from '../../shared/duration.js';
-import { RequestError } from '../errors.js';
+import { invalidRequest } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { FIVE_MINUTES, type Marks, ONE_HOUR, type TimeRange, deviceRollupsQuery, readMarks } from '../store/rollups.js';
 import { deviceSampleColumnsQuery, deviceSamplesQuery } from '../store/sample-history.js';
@@ -121,7 +121,7 @@ export function parseHistoryRequest(query: Record<string, QueryValue>, now: numb
   }
 
   if (problems.length > 0) {
-    throw new RequestError(400, `invalid history query: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, problems);
+    throw invalidRequest('history query', problems);
   }
   return { from, to, step: chooseStep(from, to, requestedStep), fields };
 }

@@ -1,6 +1,6 @@
 // Reading query-string parameters: each problem becomes a 400 that names the parameter.
 import type { FieldProblem } from '../../shared/payload.js';
-import { RequestError } from '../errors.js';
+import { invalidRequest } from '../errors.js';
 import { parseTime } from '../time-text.js';
 
 export class QueryReader {
@@ -47,6 +47,6 @@ export class QueryReader {
   /** Throw one 400 listing every problem found so far. */
   check(what: string): void {
     if (this.problems.length === 0) return;
-    throw new RequestError(400, `invalid ${what}: ${this.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, this.problems);
+    throw invalidRequest(what, this.problems);
   }
 }

@@ -10,8 +10,14 @@ import { tempDir } from '../test/helpers.js';
 import { queryPlan } from '../test/query-plan.js';
 import { type OpenedDatabase, openDatabase } from './db.js';
 import { migrateToLatest } from './migrate.js';
-import { deleteRollupsBeforeQuery, deviceRollupsQuery, rollupWatermarkQuery } from './rollups.js';
-import { deleteSamplesBeforeQuery, deviceSampleColumnsQuery, deviceSamplesQuery, samplesInRangeQuery } from './sample-history.js';
+import { deleteRollupsBeforeQuery, deviceRollupsQuery, firstRollupBucketQuery, rollupWatermarkQuery } from './rollups.js';
+import {
+  deleteSamplesBeforeQuery,
+  deviceSampleColumnsQuery,
+  deviceSamplesQuery,
+  firstSampleTimeQuery,
+  samplesInRangeQuery,
+} from './sample-history.js';
 
 let dir: ReturnType<typeof tempDir>;
 let database: OpenedDatabase;
@@ -54,6 +60,16 @@ describe('query plans of history, rollups and retention', () => {
     const p = plan(samplesInRangeQuery(database.db, range, 4001));
     expect(p).toMatch(/SEARCH samples USING INDEX samples_time \(timestamp>\? AND timestamp<\?\)/);
     expect(p).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('rollups find where the next data starts (to cross empty time in one step) by one seek in a time index', () => {
+    const all = plan(firstSampleTimeQuery(database.db, t0));
+    expect(all).toMatch(/SEARCH samples USING (COVERING )?INDEX samples_time \(timestamp>\?\)/);
+    const device = plan(firstSampleTimeQuery(database.db, t0, 'a'));
+    expect(device).toMatch(/SEARCH samples USING (COVERING )?INDEX samples_device_time \(device_id=\? AND timestamp>\?\)/);
+    const rollups = plan(firstRollupBucketQuery(database.db, 300, t0));
+    expect(rollups).toMatch(/SEARCH rollups USING (COVERING )?INDEX rollups_resolution_bucket \(resolution=\? AND bucket>\?\)/);
+    for (const p of [all, device, rollups]) expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
   });
 
   it('ingest finds the rollup watermark by primary key', () => {

@@ -178,15 +178,16 @@ export async function countRollups(db: Db, resolution: RollupResolution, range: 
   return Number(row.n);
 }
 
+/** The first bucket of a resolution starting at or after `from`, through the resolution-bucket index. */
+export const firstRollupBucketQuery = (db: Db, resolution: RollupResolution, from: number) =>
+  db.selectFrom('rollups').select('bucket').where('resolution', '=', resolution).where('bucket', '>=', from).orderBy('bucket').limit(1);
+
+export async function firstRollupBucket(db: Db, resolution: RollupResolution, from: number): Promise<number | undefined> {
+  return (await firstRollupBucketQuery(db, resolution, from).executeTakeFirst())?.bucket;
+}
+
 export async function oldestRollupBucket(db: Db, resolution: RollupResolution): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('rollups')
-    .select('bucket')
-    .where('resolution', '=', resolution)
-    .orderBy('bucket')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.bucket;
+  return firstRollupBucket(db, resolution, Number.NEGATIVE_INFINITY);
 }
 
 /** Delete up to `limit` rollups of a resolution older than `before`; returns how many went. */

@@ -49,9 +49,18 @@ export const deviceSampleColumnsQuery = (db: Db, deviceId: string, range: TimeRa
     .where('timestamp', '>=', range.from)
     .where('timestamp', '<', range.to);
 
+/** The time of the first sample at or after `from` (of one device, or of all), through a time index. */
+export const firstSampleTimeQuery = (db: Db, from: number, deviceId?: string) => {
+  const query = db.selectFrom('samples').select('timestamp').where('timestamp', '>=', from).orderBy('timestamp').limit(1);
+  return deviceId === undefined ? query : query.where('device_id', '=', deviceId);
+};
+
+export async function firstSampleTime(db: Db, from: number, deviceId?: string): Promise<number | undefined> {
+  return (await firstSampleTimeQuery(db, from, deviceId).executeTakeFirst())?.timestamp;
+}
+
 export async function oldestSampleTime(db: Db): Promise<number | undefined> {
-  const row = await db.selectFrom('samples').select('timestamp').orderBy('timestamp').limit(1).executeTakeFirst();
-  return row?.timestamp;
+  return firstSampleTime(db, Number.NEGATIVE_INFINITY);
 }
 
 /** Up to `limit` samples older than `before`, but never a device's latest (GET /metrics shows it). */

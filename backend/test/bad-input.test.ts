@@ -1,5 +1,6 @@
 // A client's mistake gets a 4xx that names the problem, writes nothing, and the server keeps serving.
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBackend } from '../server.js';
 import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
@@ -57,6 +58,12 @@ const invalidPayloads: { name: string; body: unknown; fields: [string, string][]
     body: { agent_id: 'a', disks: Array.from({ length: 257 }, (_, i) => ({ mountpoint: `/m${i}`, percent: 1 })) },
     fields: [['disks', 'at most 256']],
   },
+  // A sample's time is receive time minus its age: an unbounded age once stopped rollups for good.
+  { name: 'an age of 1e308 seconds', body: { agent_id: 'a', age_seconds: 1e308 }, fields: [['age_seconds', 'at most 315360000 (10 years)']] },
+  { name: 'a negative age', body: { agent_id: 'a', age_seconds: -5 }, fields: [['age_seconds', 'must not be negative']] },
+  { name: 'an interval of two days', body: { agent_id: 'a', interval_seconds: 2 * 86400 }, fields: [['interval_seconds', 'at most 86400 (1 day)']] },
+  { name: 'a byte counter past 2^63', body: { agent_id: 'a', network: [{ bytes_recv: 1e20, bytes_sent: 0 }] }, fields: [['network.0.bytes_recv', 'at most 2^63']] },
+  { name: 'a memory size of 1e300', body: { agent_id: 'a', memory: { total: 1e300 } }, fields: [['memory.total', 'at most 2^63']] },
   { name: 'a JSON array instead of an object', body: [originalExample], fields: [['(body)', 'expected object']] },
   {
     name: 'several problems at once',
@@ -114,6 +121,57 @@ describe('POST /metrics with a body that is not a payload at all', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.details?.[0]?.field).toBe('time_drift.drift_seconds');
   });
+
+  it('answers a body with 60,000 bad entries in under 16 KB: the first 50 problems and a count', async () => {
+    const processes = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`p${i}`, 0]));
+    const body = JSON.stringify({ agent_id: 'a', critical_processes: processes });
+    expect(body.length).toBeGreaterThan(600_000);
+    const res = await fetch(`${backend.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text.length).toBeLessThan(16 * 1024);
+    const answer = JSON.parse(text) as ErrorAnswer;
+    expect(answer.details).toHaveLength(51);
+    expect(answer.details?.[0]).toEqual({ field: 'critical_processes.p0', message: expect.stringContaining('expected boolean') });
+    expect(answer.error).toMatch(/; \.\.\. and 5\d,\d{3} more$/);
+  });
+
+  it('rejects a body nested 2,000 levels deep in an unknown field with 400 naming the depth', async () => {
+    const answer = await postRaw(`{"agent_id": "a", "extra": ${'['.repeat(2000)}${']'.repeat(2000)}}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('request body nests 2001 levels deep; at most 64 allowed');
+  });
+
+  it('rejects a body nested 400,000 levels deep (too deep to store) with 400 as well', async () => {
+    const answer = await postRaw(`{"extra": ${'['.repeat(400_000)}0${']'.repeat(400_000)}}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('request body nests 400001 levels deep; at most 64 allowed');
+  });
+
+  it('rejects 1e309 (Infinity once parsed) in an unknown field with 400 naming its path', async () => {
+    const answer = await postRaw('{"agent_id": "a", "extra": {"counts": [1, 1e309]}, "timestamp": -1e999}');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatch(/^invalid metrics payload: /);
+    expect(answer.body.details?.map((d) => d.field).sort()).toEqual(['extra.counts.1', 'timestamp']);
+    expect(answer.body.details?.[0]?.message).toMatch(/not a finite number/);
+  });
+
+  for (const [encoding, body] of [
+    ['gzip', Buffer.from('this is not gzip at all')],
+    ['gzip', gzipSync(JSON.stringify(healthyExample)).subarray(0, 20)],
+    ['deflate', Buffer.from('nor is this deflate')],
+    ['br', brotliCompressSync(JSON.stringify(healthyExample)).subarray(0, 20)],
+  ] as const) {
+    it(`rejects a corrupt ${encoding} body (${body.length} bytes) with 400 saying so`, async () => {
+      const answer = await request<ErrorAnswer>(`${backend.url}/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(new RegExp(`^request body is not valid ${encoding} \\(.+\\): send it compressed whole`));
+    });
+  }
 
   it('has written nothing for any of them, and keeps serving', async () => {
     expect(rowCounts()).toEqual({ samples: 0, devices: 0, alerts: 0, state: 0 });

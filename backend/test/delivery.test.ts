@@ -15,6 +15,14 @@ describe('POST /metrics with sample_id and age_seconds', () => {
     expect(queryDb(t.dbPath, 'select timestamp, received_at, sample_id from samples')).toEqual([{ timestamp: t.clock - 95.5, received_at: t.clock, sample_id: 's-1' }]);
   });
 
+  it('refuses a sample older than the raw retention, naming the limit, and takes one just within it', async () => {
+    const tooOld = await postJson<{ error: string }>(`${t.backend.url}/metrics`, { ...healthyExample, sample_id: 'old', age_seconds: 31 * 86400 });
+    expect(tooOld.status).toBe(400);
+    expect(tooOld.body.error).toContain('age_seconds 2678400 is older than the raw retention (30 d = 2592000 s)');
+    expect(queryDb(t.dbPath, 'select count(*) as n from samples')).toEqual([{ n: 0 }]);
+    expect((await post({ ...healthyExample, sample_id: 'kept', age_seconds: 30 * 86400 })).body).toMatchObject({ ok: true });
+  });
+
   it('stores a retried sample once, and its alerts once', async () => {
     await post({ ...originalExample, sample_id: 'a-1' });
     t.clock += 5;

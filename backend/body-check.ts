@@ -1,0 +1,49 @@
+// What JSON.parse accepts but a sample must not carry, anywhere, unknown fields included: nesting
+// so deep that storing it fails (JSON.stringify recurses until the stack runs out, SQLite's
+// json_valid gives up past 1,000 levels), and numbers JSON cannot hold (1e309 parses to Infinity,
+// which would be stored as null). The walk keeps its own stack, so a body nested a million levels
+// deep costs memory, never the call stack.
+import type { FieldProblem } from '../shared/payload.js';
+
+/** Deepest nesting of objects and arrays a body may have; fleetmon's own payload needs 4. */
+export const MAX_BODY_DEPTH = 64;
+
+export interface BodyShape {
+  /** Objects and arrays inside each other: `{}` is 1, `{"a": [1]}` is 2, a bare value 0. */
+  depth: number;
+  /** One problem per number that is not finite, named by its path (`hardware.x.0`). */
+  nonFinite: FieldProblem[];
+}
+
+interface Container {
+  value: object;
+  depth: number;
+  /** Where it sits, for naming a bad number inside it: built only when one is found. */
+  parent: Container | undefined;
+  key: string;
+}
+
+function pathOf(container: Container, key: string): string {
+  const keys = [key];
+  for (let c: Container | undefined = container; c?.parent !== undefined; c = c.parent) keys.push(c.key);
+  return keys.reverse().join('.');
+}
+
+/** How deep a parsed JSON body nests, and where it has numbers that are not finite. */
+export function measureBody(body: unknown): BodyShape {
+  const shape: BodyShape = { depth: 0, nonFinite: [] };
+  if (typeof body === 'number' && !Number.isFinite(body)) shape.nonFinite.push({ field: '(body)', message: 'is not a finite number' });
+  if (typeof body !== 'object' || body === null) return shape;
+  const stack: Container[] = [{ value: body, depth: 1, parent: undefined, key: '' }];
+  for (let container = stack.pop(); container !== undefined; container = stack.pop()) {
+    shape.depth = Math.max(shape.depth, container.depth);
+    for (const [key, value] of Object.entries(container.value)) {
+      if (typeof value === 'object' && value !== null) {
+        stack.push({ value, depth: container.depth + 1, parent: container, key });
+      } else if (typeof value === 'number' && !Number.isFinite(value)) {
+        shape.nonFinite.push({ field: pathOf(container, key), message: 'is not a finite number (JSON numbers beyond ±1.8e308 read as Infinity)' });
+      }
+    }
+  }
+  return shape;
+}
