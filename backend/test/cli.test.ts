@@ -29,13 +29,17 @@ describe('fleetmon-backend CLI', () => {
       expect(output).toContain(`env: ${env}`);
     }
     expect(output).toContain('migrate');
+    expect(output).toContain('token');
   });
 
   it.each([
     ['migrate', ['--db', 'FLEETMON_DB']],
     ['maintenance', ['--db', 'FLEETMON_DB', '--retention', 'FLEETMON_RETENTION', '--rollup-retention', 'FLEETMON_ROLLUP_RETENTION']],
+    ['token add', ['--db', 'FLEETMON_DB', '--role', 'agent', 'admin', 'read', '--agent', '--name']],
+    ['token list', ['--db', 'FLEETMON_DB']],
+    ['token revoke', ['--db', 'FLEETMON_DB', '<id>']],
   ])('%s --help lists its options', async (command, names) => {
-    const { code, output } = await runBackendCli([command, '--help']);
+    const { code, output } = await runBackendCli([...command.split(' '), '--help']);
     expect(code).toBe(0);
     for (const name of names) expect(output.replace(/\s+/g, ' ')).toContain(name);
   });
@@ -44,7 +48,7 @@ describe('fleetmon-backend CLI', () => {
     dir = tempDir();
     const after = join(dir.path, 'after.sqlite');
     const before = join(dir.path, 'before.sqlite');
-    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history to ${after}`);
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens to ${after}`);
     expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
     const fromEnv = join(dir.path, 'env.sqlite');
     expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);
@@ -56,9 +60,18 @@ describe('fleetmon-backend CLI', () => {
     const first = await runBackendCli(['migrate', '--db', db]);
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
     const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
-    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'maintenance', 'rollups', 'samples']);
+    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'maintenance', 'rollups', 'samples', 'tokens']);
     const second = await runBackendCli(['migrate', '--db', db]);
     expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
+  });
+
+  it('token add and revoke refuse what cannot be, saying what to give', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    expect(await runBackendCli(['token', 'add', '--role', 'agent', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining('give its agent_id with --agent') });
+    expect(await runBackendCli(['token', 'add', '--role', 'read', '--agent', 'web-1', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining('--agent is only for --role agent') });
+    expect(await runBackendCli(['token', 'revoke', '0badc0de', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining("no token 0badc0de: 'fleetmon-backend token list' shows") });
+    expect(queryDb(db, 'select count(*) as n from tokens')).toEqual([{ n: 0 }]);
   });
 
   it('refuses a database written by a newer fleetmon, and leaves it untouched', async () => {

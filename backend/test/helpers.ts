@@ -169,3 +169,11 @@ export function runBackendCli(
     child.once('exit', (code) => done({ code, output }));
   });
 }
+
+/** `fleetmon-backend token add` through the real CLI; returns the token it printed. */
+export async function addTokenWithCli(dbPath: string, ...args: string[]): Promise<string> {
+  const { code, output } = await runBackendCli(['token', 'add', ...args, '--db', dbPath]);
+  const token = /^(fmt_\S+)$/m.exec(output)?.[1];
+  if (code !== 0 || !token) throw new Error(`token add ${args.join(' ')} failed:\n${output}`);
+  return token;
+}
