@@ -4,6 +4,8 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { RuleSet } from './alerts/rule-set.js';
+import type { AuthPolicy } from './auth/authorize.js';
+import { requireToken } from './auth/middleware.js';
 import { errorHandler, notFound } from './errors.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
@@ -25,6 +27,11 @@ export interface AppDeps {
   log: Logger;
   corsOrigin: string;
   bodyLimit: string;
+  /** Tokens (backend/auth/authorize.ts). */
+  auth: AuthPolicy & {
+    /** Said in GET /health while no valid token exists: the API is open beyond loopback. */
+    openWarning: string | undefined;
+  };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -40,6 +47,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(deps.log));
   app.use(notFound);
   app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'], exposeHeaders: ['X-Next-Cursor', 'Link'] }));
+  // Before the body is read: a refused request costs no parsing.
+  app.use(requireToken({ db: deps.db, log: deps.log, policy: deps.auth }));
   app.use(
     bodyParser({
       enableTypes: ['json'],

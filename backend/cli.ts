@@ -59,12 +59,8 @@ function fail(err: unknown): never {
 
 program.action(async (raw: RawOptions) => {
   const config = buildConfig(raw);
+  // It logs whether the API is open or needs tokens (and refuses an open API beyond loopback).
   const backend = await startBackend(config, { log });
-  if (['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-    log.warn('POST /metrics is unauthenticated; listening on loopback only (use --host 0.0.0.0 to accept agents from other machines).');
-  } else {
-    log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
-  }
   // Last, so that a supervisor or test reading the log knows start-up is complete.
   log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
   let stopping = false;
@@ -166,7 +162,7 @@ tokenSubcommand('list')
       const table = [['ID', 'ROLE', 'AGENT', 'NAME', 'CREATED', 'REVOKED'], ...rows];
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
       for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-      if (rows.length === 0) log.info("no tokens; 'token add' creates one");
+      if (rows.length === 0) log.info("no tokens: the API is open (to this machine only, unless --insecure-open); 'token add' creates one");
     }),
   );
 
@@ -185,7 +181,7 @@ tokenSubcommand('revoke')
       await revokeToken(database.db, id, unixNow());
       log.info(`revoked ${describeToken(row)}: it is refused from now on`);
       if (!(await validTokens(database.db)).any) {
-        log.warn('no valid token is left');
+        log.warn('no valid token is left: a backend on loopback (or with --insecure-open) is open again; one listening beyond loopback refuses writes until a token exists');
       }
     }),
   );

@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   port: number;
   corsOrigin: string;
+  /** Allow an open API (no valid token) on a non-loopback --host. */
+  insecureOpen: boolean;
   bodyLimit: string;
   retentionSeconds: number;
   rollupRetentionSeconds: number;
@@ -23,6 +25,7 @@ export interface RawOptions {
   host: string;
   port: string;
   corsOrigin: string;
+  insecureOpen?: boolean;
   bodyLimit: string;
   retention: string;
   rollupRetention: string;
@@ -34,6 +37,11 @@ export const backendOptions = (): Option[] => [
   new Option('--host <address>', 'address to listen on; 0.0.0.0 for every interface').env('FLEETMON_HOST').default('127.0.0.1'),
   new Option('--port <number>', 'TCP port to listen on; 0 picks a free one').env('FLEETMON_PORT').default('8000'),
   new Option('--cors-origin <origin>', "allowed CORS origin for browsers; '*' allows all").env('FLEETMON_CORS_ORIGIN').default('*'),
+  // No .env(): commander would take any value of the variable, even 0, as "on"; buildConfig reads it.
+  new Option(
+    '--insecure-open',
+    'allow an open API (no tokens) on a --host other than loopback: anyone who reaches the port can write (env: FLEETMON_INSECURE_OPEN=1)',
+  ),
   new Option('--body-limit <size>', 'largest accepted request body, e.g. 512kb or 1mb').env('FLEETMON_BODY_LIMIT').default('1mb'),
   new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
   new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
@@ -65,7 +73,15 @@ function duration(text: string, option: string): number {
   throw new ConfigError(`${option} must be a positive duration such as 30d, 12h or 90m, got '${text}'`);
 }
 
-export function buildConfig(raw: RawOptions): Config {
+/** A yes/no environment variable: 1/true/yes or 0/false/no/empty; anything else is a mistake. */
+function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || ['', '0', 'false', 'no'].includes(value)) return false;
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  throw new ConfigError(`${name} must be 1 (or true, yes) or 0 (or false, no), got '${env[name]}'`);
+}
+
+export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const retentionSeconds = duration(raw.retention, '--retention');
   const rollupRetentionSeconds = duration(raw.rollupRetention, '--rollup-retention');
   if (rollupRetentionSeconds < retentionSeconds) {
@@ -76,6 +92,7 @@ export function buildConfig(raw: RawOptions): Config {
     host: raw.host,
     port: parsePort(raw.port),
     corsOrigin: raw.corsOrigin,
+    insecureOpen: raw.insecureOpen === true || envFlag(env, 'FLEETMON_INSECURE_OPEN'),
     bodyLimit: checkSize(raw.bodyLimit),
     retentionSeconds,
     rollupRetentionSeconds,

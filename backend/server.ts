@@ -2,6 +2,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
@@ -83,8 +84,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
+  let exposure: Exposure;
   try {
     schema = await migrateToLatest(database.db);
+    // Protected mode: an open API beyond loopback only with --insecure-open.
+    exposure = await checkExposure(database.db, config);
   } catch (err) {
     await database.close();
     throw err;
@@ -105,7 +109,12 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     log: options.log,
     corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
+    auth: {
+      openWithoutTokens: exposure.openWithoutTokens,
+      openWarning: config.insecureOpen && !isLoopbackHost(config.host) ? insecureOpenWarning(config.host) : undefined,
+    },
   });
+  options.log[exposure.message.level](exposure.message.text);
   const http = createServer(app.callback());
   let address: AddressInfo;
   try {

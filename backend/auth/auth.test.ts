@@ -1,7 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import { isLoopbackHost } from './exposure.js';
+import { presentedToken } from './middleware.js';
+import { accessNeeded, rolesFor } from './roles.js';
 import { formatToken, hashSecret, parseToken, secretMatches } from './tokens.js';
 
 const token = formatToken({ id: '0a1b2c3d', secret: 'S'.repeat(42) + '-' });
+
+describe('presentedToken', () => {
+  const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
+  it('takes a Bearer token, or the Basic password whatever the user name', () => {
+    expect(presentedToken(`Bearer ${token}`)).toBe(token);
+    expect(presentedToken(`bearer   ${token}`)).toBe(token);
+    expect(presentedToken(basic(`web-1:${token}`))).toBe(token);
+    expect(presentedToken(basic(`anyone:${token}`))).toBe(token);
+    // curl -u TOKEN: puts it in the user name.
+    expect(presentedToken(basic(`${token}:`))).toBe(token);
+  });
+
+  it('tells "nothing sent" (undefined) from "something that is no token" (empty)', () => {
+    expect(presentedToken(undefined)).toBeUndefined();
+    expect(presentedToken('')).toBeUndefined();
+    expect(presentedToken('Digest username="x"')).toBe('');
+    expect(presentedToken(basic('no-colon'))).toBe('');
+  });
+});
 
 describe('token strings', () => {
   it('parse into id and secret; anything else is not a token', () => {
@@ -16,5 +38,47 @@ describe('token strings', () => {
     expect(secretMatches('right', hash)).toBe(true);
     expect(secretMatches('wrong', hash)).toBe(false);
     expect(secretMatches('right', 'abcd')).toBe(false);
+  });
+});
+
+describe('accessNeeded', () => {
+  it.each([
+    ['GET', '/', 'open'],
+    ['GET', '/health', 'open'],
+    ['HEAD', '/health', 'open'],
+    ['OPTIONS', '/metrics', 'open'],
+    ['GET', '/metrics', 'read'],
+    ['GET', '/Health', 'read'],
+    ['POST', '/metrics', 'ingest'],
+    ['POST', '/metrics/', 'admin'],
+    ['DELETE', '/devices/web-1', 'admin'],
+    ['POST', '/silences', 'admin'],
+    ['PUT', '/metrics', 'admin'],
+  ])('%s %s needs %s', (method, path, access) => {
+    expect(accessNeeded(method, path)).toBe(access);
+  });
+
+  it('names the roles that grant each access', () => {
+    expect(rolesFor('ingest')).toEqual(['agent', 'admin']);
+    expect(rolesFor('read')).toEqual(['admin', 'read']);
+    expect(rolesFor('admin')).toEqual(['admin']);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.5', false],
+    ['monitor.lan', false],
+    ['127.0.0.1.evil.example', false],
+  ])('%s: %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
   });
 });

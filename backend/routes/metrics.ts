@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
+import { checkMayWriteDevice } from '../auth/middleware.js';
 import { RequestError } from '../errors.js';
 import { sampleView } from '../samples/view.js';
 import { latestSampleOf, latestSamples } from '../store/samples.js';
@@ -15,6 +16,7 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
       const summary = checked.problems.map((p) => `${p.field} ${p.message}`).join('; ');
       throw new RequestError(400, `invalid metrics payload: ${summary}`, checked.problems);
     }
+    checkMayWriteDevice(ctx, checked.payload.agent_id, deps.log);
     const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };

@@ -3,6 +3,13 @@ import type Router from '@koa/router';
 import type { AppDeps } from '../app.js';
 import { countAlertsEverStored } from '../store/alerts.js';
 import { countDevices } from '../store/devices.js';
+import { validTokens } from '../store/tokens.js';
+
+/** Added to the original's answer only when there is something to say (the original has no such field). */
+async function warnings(deps: AppDeps): Promise<string[]> {
+  const open = deps.auth.openWarning !== undefined && !(await validTokens(deps.db)).any;
+  return open ? [deps.auth.openWarning!] : [];
+}
 
 export function registerStatusRoutes(router: Router, deps: AppDeps): void {
   router.get('/', (ctx) => {
@@ -10,11 +17,13 @@ export function registerStatusRoutes(router: Router, deps: AppDeps): void {
   });
 
   router.get('/health', async (ctx) => {
+    const problems = await warnings(deps);
     ctx.body = {
       status: 'ok',
       devices_reporting: await countDevices(deps.db),
       total_alerts: await countAlertsEverStored(deps.db),
       server_time: deps.now(),
+      ...(problems.length > 0 ? { warnings: problems } : {}),
     };
   });
 }

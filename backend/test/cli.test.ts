@@ -24,6 +24,7 @@ describe('fleetmon-backend CLI', () => {
       ['--retention', 'FLEETMON_RETENTION'],
       ['--rollup-retention', 'FLEETMON_ROLLUP_RETENTION'],
       ['--rules', 'FLEETMON_RULES'],
+      ['--insecure-open', 'FLEETMON_INSECURE_OPEN'],
     ]) {
       expect(output).toContain(option);
       expect(output).toContain(`env: ${env}`);
@@ -103,9 +104,10 @@ describe('fleetmon-backend CLI', () => {
   it('names --host or --port when it cannot listen there, without a stack trace', async () => {
     dir = tempDir();
     const db = join(dir.path, 'm.sqlite');
-    const badAddress = await runBackendCli(['--db', db, '--host', '192.0.2.1', '--port', '0']);
+    // --insecure-open: past protected mode (an open API beyond loopback), to the listening itself.
+    const badAddress = await runBackendCli(['--db', db, '--host', '192.0.2.1', '--port', '0', '--insecure-open']);
     expect(badAddress).toMatchObject({ code: 1, output: expect.stringContaining('--host 192.0.2.1: no network interface of this machine has that address') });
-    const badName = await runBackendCli(['--db', db, '--host', 'no-such-host.invalid', '--port', '0']);
+    const badName = await runBackendCli(['--db', db, '--host', 'no-such-host.invalid', '--port', '0', '--insecure-open']);
     expect(badName).toMatchObject({ code: 1, output: expect.stringContaining('--host no-such-host.invalid: no such host name') });
     const first = await spawnBackend(['--db', db]);
     try {

@@ -25,6 +25,7 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   host: '127.0.0.1',
   port: 0,
   corsOrigin: '*',
+  insecureOpen: false,
   bodyLimit: '1mb',
   retentionSeconds: 30 * 86400,
   rollupRetentionSeconds: 365 * 86400,
