@@ -1,10 +1,10 @@
 // The Koa application: middleware and routes around the dependencies it is given. No listen() here.
-import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { RuleSet } from './alerts/rule-set.js';
 import type { AuthPolicy } from './auth/authorize.js';
+import { type BrowserPolicy, corsHeaders, refuseForeignWrites } from './auth/browsers.js';
 import { requireToken } from './auth/middleware.js';
 import { errorHandler, notFound } from './errors.js';
 import type { IngestQueue } from './ingest.js';
@@ -25,8 +25,9 @@ export interface AppDeps {
   /** Unix seconds; a parameter so tests can drive time. */
   now: () => number;
   log: Logger;
-  corsOrigin: string;
   bodyLimit: string;
+  /** CORS and which web pages may write (backend/auth/browsers.ts). */
+  browsers: BrowserPolicy;
   /** Tokens (backend/auth/authorize.ts). */
   auth: AuthPolicy & {
     /** Said in GET /health while no valid token exists: the API is open beyond loopback. */
@@ -46,8 +47,9 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(errorHandler(deps.log));
   app.use(notFound);
-  app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'], exposeHeaders: ['X-Next-Cursor', 'Link'] }));
-  // Before the body is read: a refused request costs no parsing.
+  app.use(corsHeaders(deps.browsers.origins));
+  // Both before the body is read: a refused request costs no parsing.
+  app.use(refuseForeignWrites(deps.browsers, deps.log));
   app.use(requireToken({ db: deps.db, log: deps.log, policy: deps.auth }));
   app.use(
     bodyParser({

@@ -2,12 +2,14 @@
 import { Option } from 'commander';
 import { resolve } from 'node:path';
 import { DurationError, parseDurationSeconds } from '../shared/duration.js';
+import type { CorsOrigins } from './auth/browsers.js';
 
 export interface Config {
   dbPath: string;
   host: string;
   port: number;
-  corsOrigin: string;
+  /** Browser origins allowed cross-origin; none by default (no CORS headers at all). */
+  cors: CorsOrigins;
   /** Allow an open API (no valid token) on a non-loopback --host. */
   insecureOpen: boolean;
   bodyLimit: string;
@@ -24,7 +26,7 @@ export interface RawOptions {
   db: string;
   host: string;
   port: string;
-  corsOrigin: string;
+  corsOrigin?: string;
   insecureOpen?: boolean;
   bodyLimit: string;
   retention: string;
@@ -36,7 +38,10 @@ export const backendOptions = (): Option[] => [
   new Option('--db <file>', 'SQLite database file; created and migrated if needed').env('FLEETMON_DB').default('monitor.sqlite'),
   new Option('--host <address>', 'address to listen on; 0.0.0.0 for every interface').env('FLEETMON_HOST').default('127.0.0.1'),
   new Option('--port <number>', 'TCP port to listen on; 0 picks a free one').env('FLEETMON_PORT').default('8000'),
-  new Option('--cors-origin <origin>', "allowed CORS origin for browsers; '*' allows all").env('FLEETMON_CORS_ORIGIN').default('*'),
+  new Option(
+    '--cors-origin <origins>',
+    "origins (comma-separated, e.g. https://dash.example) whose web pages may use the API; '*' lets any page read, never write (default: none)",
+  ).env('FLEETMON_CORS_ORIGIN'),
   // No .env(): commander would take any value of the variable, even 0, as "on"; buildConfig reads it.
   new Option(
     '--insecure-open',
@@ -73,6 +78,30 @@ function duration(text: string, option: string): number {
   throw new ConfigError(`${option} must be a positive duration such as 30d, 12h or 90m, got '${text}'`);
 }
 
+/** --cors-origin: '*' and/or origins; each origin as a browser sends it (no path, no trailing slash). */
+export function parseCorsOrigins(text: string | undefined): CorsOrigins {
+  const origins: CorsOrigins = { anyMayRead: false, listed: [] };
+  const listed: string[] = [];
+  for (const item of (text ?? '').split(/[\s,]+/).filter(Boolean)) {
+    if (item === '*') {
+      origins.anyMayRead = true;
+      continue;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && url.pathname === '/' && !url.search && !url.hash && !item.endsWith('/');
+    if (!url || !bare) {
+      throw new ConfigError(`--cors-origin: '${item}' is not an origin; give scheme, host and port only, such as https://dash.example or http://10.0.0.5:3000, or '*' to let any page read`);
+    }
+    listed.push(url.origin);
+  }
+  return { ...origins, listed };
+}
+
 /** A yes/no environment variable: 1/true/yes or 0/false/no/empty; anything else is a mistake. */
 function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
   const value = env[name]?.trim().toLowerCase();
@@ -91,7 +120,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     dbPath: resolve(raw.db),
     host: raw.host,
     port: parsePort(raw.port),
-    corsOrigin: raw.corsOrigin,
+    cors: parseCorsOrigins(raw.corsOrigin),
     insecureOpen: raw.insecureOpen === true || envFlag(env, 'FLEETMON_INSECURE_OPEN'),
     bodyLimit: checkSize(raw.bodyLimit),
     retentionSeconds,

@@ -107,8 +107,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     rules,
     now,
     log: options.log,
-    corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
+    browsers: { origins: config.cors, loopbackOnly: isLoopbackHost(config.host) },
     auth: {
       openWithoutTokens: exposure.openWithoutTokens,
       openWarning: config.insecureOpen && !isLoopbackHost(config.host) ? insecureOpenWarning(config.host) : undefined,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCorsOrigins } from '../config.js';
 import { isLoopbackHost } from './exposure.js';
 import { presentedToken } from './middleware.js';
 import { accessNeeded, rolesFor } from './roles.js';
@@ -80,5 +81,18 @@ describe('isLoopbackHost', () => {
     ['127.0.0.1.evil.example', false],
   ])('%s: %s', (host, loopback) => {
     expect(isLoopbackHost(host)).toBe(loopback);
+  });
+});
+
+describe('parseCorsOrigins', () => {
+  it("reads origins and '*', comma-separated, as browsers send them", () => {
+    expect(parseCorsOrigins(undefined)).toEqual({ anyMayRead: false, listed: [] });
+    expect(parseCorsOrigins('*')).toEqual({ anyMayRead: true, listed: [] });
+    expect(parseCorsOrigins('https://Dash.Example, http://10.0.0.5:3000,*')).toEqual({ anyMayRead: true, listed: ['https://dash.example', 'http://10.0.0.5:3000'] });
+    expect(parseCorsOrigins('https://dash.example:443')).toEqual({ anyMayRead: false, listed: ['https://dash.example'] });
+  });
+
+  it.each(['dash.example', 'https://dash.example/', 'https://dash.example/app', 'ftp://dash.example', 'null'])('refuses %s, saying what an origin is', (text) => {
+    expect(() => parseCorsOrigins(text)).toThrow(/--cors-origin: '.*' is not an origin; give scheme, host and port only/);
   });
 });

@@ -1,11 +1,15 @@
-// Authentication against a real backend over real HTTP: tokens bound to a device, roles,
-// revocation from the real CLI while the backend runs, the original agent's URL credentials.
+// Authentication and browser safety, against a real backend over real HTTP: tokens bound to a
+// device, roles, revocation from the real CLI while the backend runs, the original agent's URL
+// credentials, and web pages of other origins that must not change anything.
+import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Role } from '../auth/roles.js';
 import { createToken } from '../auth/tokens.js';
-import { type HttpAnswer, addTokenWithCli, backendForEachTest, queryDb, request, runBackendCli } from './helpers.js';
+import type { Config } from '../config.js';
+import type { RunningBackend } from '../server.js';
+import { type HttpAnswer, addTokenWithCli, backendForEachTest, queryDb, request, runBackendCli, startTestBackend, tempDir } from './helpers.js';
 import { healthyExample, originalExample, withAgent } from './payloads.js';
 
 const t = backendForEachTest();
@@ -148,5 +152,103 @@ describe('tokens', () => {
     // The original agent could only put its token in the URL; a read token works the same way.
     const basic = { Authorization: `Basic ${Buffer.from(`dashboard:${read}`).toString('base64')}` };
     expect((await request(`${t.backend.url}/alerts`, { headers: basic })).status).toBe(200);
+  });
+});
+
+/** A request with headers fetch() will not send as given (Host). */
+function rawRequest(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((done, reject) => {
+    const req = httpRequest(url, { method, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('browsers', () => {
+  const textPlain = (origin: string, url = t.backend.url) =>
+    request<{ error: string }>(`${url}/metrics`, { method: 'POST', headers: { 'Content-Type': 'text/plain', Origin: origin }, body: JSON.stringify(healthyExample) });
+
+  it('refuses a text/plain POST from a foreign origin (403), storing nothing and sending no CORS headers', async () => {
+    await post(originalExample);
+    const answer = await textPlain('http://evil.example');
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toContain('http://evil.example');
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    expect(samplesOf('demo-agent')).toBe(1);
+    expect(openAlertsOf('demo-agent')).toBe(12);
+    // Origin "null": a sandboxed frame or a file:// page.
+    expect((await textPlain('null')).status).toBe(403);
+  });
+
+  it('refuses a write a browser marks cross-site even without an Origin header', async () => {
+    const answer = await request(`${t.backend.url}/devices/demo-agent`, { method: 'DELETE', headers: { 'Sec-Fetch-Site': 'cross-site' } });
+    expect(answer.status).toBe(403);
+  });
+
+  it('grants no preflight for DELETE to a foreign origin', async () => {
+    const preflight = await fetch(`${t.backend.url}/devices/demo-agent`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'DELETE' },
+    });
+    for (const header of ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers']) expect(preflight.headers.get(header)).toBeNull();
+  });
+
+  it("accepts a write from the backend's own origin, but not from a name rebound to 127.0.0.1", async () => {
+    const own = new URL(t.backend.url);
+    expect((await textPlain(own.origin)).status).toBe(200);
+    // DNS rebinding: the page's own name now points here, so Origin and Host agree, but it is not ours.
+    const rebound = `http://evil.example:${own.port}`;
+    const answer = await rawRequest(`${t.backend.url}/metrics`, 'POST', { Host: `evil.example:${own.port}`, Origin: rebound, 'Content-Type': 'text/plain' }, JSON.stringify(healthyExample));
+    expect(answer.status).toBe(403);
+    expect(samplesOf('demo-agent')).toBe(1);
+  });
+
+  describe('with --cors-origin', () => {
+    let backend: RunningBackend | undefined;
+    let dir: ReturnType<typeof tempDir> | undefined;
+    afterEach(async () => {
+      await backend?.close();
+      await dir?.remove();
+    });
+    async function startWith(cors: Config['cors']) {
+      dir = tempDir();
+      backend = await startTestBackend(join(dir.path, 'cors.sqlite'), {}, { cors });
+      return backend.url;
+    }
+
+    it("'*' lets any page read, never write: no '*' on a write's preflight, and the write refused", async () => {
+      const url = await startWith({ anyMayRead: true, listed: [] });
+      const read = await request(`${url}/metrics`, { headers: { Origin: 'http://any.example' } });
+      expect(read.headers.get('access-control-allow-origin')).toBe('*');
+      const readPreflight = await fetch(`${url}/alerts`, { method: 'OPTIONS', headers: { Origin: 'http://any.example', 'Access-Control-Request-Method': 'GET' } });
+      expect(readPreflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(readPreflight.headers.get('access-control-allow-methods')).toBe('GET,HEAD');
+      for (const method of ['POST', 'DELETE']) {
+        const preflight = await fetch(`${url}/metrics`, { method: 'OPTIONS', headers: { Origin: 'http://any.example', 'Access-Control-Request-Method': method } });
+        expect(preflight.headers.get('access-control-allow-origin'), method).toBeNull();
+      }
+      const write = await textPlain('http://any.example', url);
+      expect(write.status).toBe(403);
+      expect(write.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('lets the pages of a listed origin read and write, answering with that origin, not *', async () => {
+      const url = await startWith({ anyMayRead: false, listed: ['https://dash.example'] });
+      const preflight = await fetch(`${url}/devices/demo-agent`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://dash.example', 'Access-Control-Request-Method': 'DELETE', 'Access-Control-Request-Headers': 'authorization' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://dash.example');
+      expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
+      const write = await textPlain('https://dash.example', url);
+      expect(write.status).toBe(200);
+      expect(write.headers.get('access-control-allow-origin')).toBe('https://dash.example');
+      expect(write.headers.get('vary')).toContain('Origin');
+      expect((await textPlain('https://other.example', url)).status).toBe(403);
+    });
   });
 });

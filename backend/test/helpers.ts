@@ -24,7 +24,7 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   dbPath,
   host: '127.0.0.1',
   port: 0,
-  corsOrigin: '*',
+  cors: { anyMayRead: false, listed: [] },
   insecureOpen: false,
   bodyLimit: '1mb',
   retentionSeconds: 30 * 86400,
