@@ -12,6 +12,8 @@ export interface Config {
   cors: CorsOrigins;
   /** Allow an open API (no valid token) on a non-loopback --host. */
   insecureOpen: boolean;
+  /** Serve HTTPS with this certificate and key (PEM files); none: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
   bodyLimit: string;
   retentionSeconds: number;
   rollupRetentionSeconds: number;
@@ -28,6 +30,8 @@ export interface RawOptions {
   port: string;
   corsOrigin?: string;
   insecureOpen?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
   bodyLimit: string;
   retention: string;
   rollupRetention: string;
@@ -47,6 +51,8 @@ export const backendOptions = (): Option[] => [
     '--insecure-open',
     'allow an open API (no tokens) on a --host other than loopback: anyone who reaches the port can write (env: FLEETMON_INSECURE_OPEN=1)',
   ),
+  new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)').env('FLEETMON_TLS_CERT'),
+  new Option('--tls-key <file>', 'private key of --tls-cert (PEM)').env('FLEETMON_TLS_KEY'),
   new Option('--body-limit <size>', 'largest accepted request body, e.g. 512kb or 1mb').env('FLEETMON_BODY_LIMIT').default('1mb'),
   new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
   new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
@@ -110,6 +116,13 @@ function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
   throw new ConfigError(`${name} must be 1 (or true, yes) or 0 (or false, no), got '${env[name]}'`);
 }
 
+function tlsFiles(raw: RawOptions): Config['tls'] {
+  if (!raw.tlsCert && !raw.tlsKey) return undefined;
+  if (!raw.tlsCert) throw new ConfigError('--tls-key needs --tls-cert (FLEETMON_TLS_CERT): HTTPS takes a certificate and its key, both or neither');
+  if (!raw.tlsKey) throw new ConfigError('--tls-cert needs --tls-key (FLEETMON_TLS_KEY): HTTPS takes a certificate and its key, both or neither');
+  return { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey) };
+}
+
 export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const retentionSeconds = duration(raw.retention, '--retention');
   const rollupRetentionSeconds = duration(raw.rollupRetention, '--rollup-retention');
@@ -122,6 +135,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     port: parsePort(raw.port),
     cors: parseCorsOrigins(raw.corsOrigin),
     insecureOpen: raw.insecureOpen === true || envFlag(env, 'FLEETMON_INSECURE_OPEN'),
+    tls: tlsFiles(raw),
     bodyLimit: checkSize(raw.bodyLimit),
     retentionSeconds,
     rollupRetentionSeconds,

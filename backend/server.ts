@@ -1,5 +1,6 @@
 // Starting and stopping the whole backend: database, migrations, app, HTTP listener.
 import { type Server, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
@@ -11,6 +12,7 @@ import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
+import { loadTls } from './tls.js';
 
 export interface RunningBackend {
   url: string;
@@ -82,6 +84,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 export async function startBackend(config: Config, options: BackendOptions): Promise<RunningBackend> {
   // Rules first: a mistake in the rules file should stop the start before anything is opened.
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
   let exposure: Exposure;
@@ -115,7 +118,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     },
   });
   options.log[exposure.message.level](exposure.message.text);
-  const http = createServer(app.callback());
+  const http: Server = tls ? createHttpsServer(tls, app.callback()) : createServer(app.callback());
   let address: AddressInfo;
   try {
     address = await listen(http, config.host, config.port);
@@ -140,7 +143,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     database,
     schema,

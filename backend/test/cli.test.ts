@@ -25,6 +25,8 @@ describe('fleetmon-backend CLI', () => {
       ['--rollup-retention', 'FLEETMON_ROLLUP_RETENTION'],
       ['--rules', 'FLEETMON_RULES'],
       ['--insecure-open', 'FLEETMON_INSECURE_OPEN'],
+      ['--tls-cert', 'FLEETMON_TLS_CERT'],
+      ['--tls-key', 'FLEETMON_TLS_KEY'],
     ]) {
       expect(output).toContain(option);
       expect(output).toContain(`env: ${env}`);
