@@ -31,7 +31,9 @@ program.action(async (raw: RawAgentOptions) => {
     log.error(
       result.kind === 'rejected'
         ? `backend rejected the sample (HTTP ${result.status}): ${result.message}`
-        : `backend ${config.server} unavailable: ${result.reason}`,
+        : result.kind === 'refused'
+          ? `the backend refused the token (HTTP ${result.status}): ${result.message}`
+          : `backend ${config.server} unavailable: ${result.reason}`,
     );
     process.exit(1);
   }
