@@ -40,7 +40,7 @@ program.action(async (raw: RawAgentOptions) => {
 
   const agent = await startAgent(config, log);
   log.info(
-    `reporting as ${config.agentId} to ${config.server} every ${config.intervalMs / 1000} s; ` +
+    `reporting as ${config.agentId} to ${config.server}${config.authorization ? ' with a token' : ''} every ${config.intervalMs / 1000} s; ` +
       `spool ${config.spoolDir} (${agent.spool.count} waiting)`,
   );
   let stopping = false;
