@@ -61,8 +61,6 @@ program.action(async (raw: RawOptions) => {
   const config = buildConfig(raw);
   // It logs whether the API is open or needs tokens (and refuses an open API beyond loopback).
   const backend = await startBackend(config, { log });
-  // Last, so that a supervisor or test reading the log knows start-up is complete.
-  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -75,6 +73,9 @@ program.action(async (raw: RawOptions) => {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Last, so that a supervisor or test reading the log knows start-up is complete, and that a
+  // SIGTERM sent as soon as it reads this line finds the handler above (not the default: death).
+  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
 });
 
 /** For the commands that work on the database file and exit: open it, run `work`, close it. */
