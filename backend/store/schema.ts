@@ -1,5 +1,6 @@
 // The one source of table types. Every query in backend/store is checked against these.
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Role } from '../auth/roles.js';
 
 export interface DevicesTable {
   id: string;
@@ -83,6 +84,21 @@ export interface MaintenanceTable {
   value: number;
 }
 
+export interface TokensTable {
+  /** Public id: the 8 hex digits after `fmt_` in the token string; `token revoke` takes it. */
+  id: string;
+  role: Role;
+  /** The device an agent token may write (its agent_id); null for admin and read tokens. */
+  device_id: string | null;
+  /** The administrator's note: where the token is used. */
+  name: string | null;
+  /** SHA-256 of the secret, hex (see backend/auth/tokens.ts); the secret itself is never stored. */
+  secret_hash: string;
+  created_at: number;
+  /** When it was revoked; null while it is valid. */
+  revoked_at: number | null;
+}
+
 export interface Database {
   devices: DevicesTable;
   samples: SamplesTable;
@@ -91,6 +107,7 @@ export interface Database {
   alert_pending: AlertPendingTable;
   rollups: RollupsTable;
   maintenance: MaintenanceTable;
+  tokens: TokensTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -101,3 +118,5 @@ export type NewAlert = Insertable<AlertsTable>;
 export type AlertStateRow = Selectable<AlertStateTable>;
 export type AlertStateUpdate = Updateable<AlertStateTable>;
 export type RollupRow = Selectable<RollupsTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;
