@@ -5,10 +5,12 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { RuleSet } from './alerts/rule-set.js';
 import { errorHandler, notFound } from './errors.js';
+import type { EventBus } from './events.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerRuleRoutes } from './routes/rules.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   write: WriteOptions;
   /** True once the backend is shutting down: answers then close their connection. */
   isClosing: () => boolean;
+  /** What GET /events streams; ingest and the silence check publish to it. */
+  events: EventBus;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -43,6 +47,7 @@ export function createApp(deps: AppDeps): Koa {
   registerDeviceRoutes(router, deps);
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
+  registerEventRoutes(router, deps);
 
   app.use(async (ctx, next) => {
     try {

@@ -2,6 +2,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { EventBus } from './events.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
@@ -19,6 +20,8 @@ export interface RunningBackend {
   schema: MigrationReport;
   maintenance: Maintenance;
   rules: RuleSet;
+  /** What GET /events subscribers hear. */
+  events: EventBus;
   /** Look for silent devices now (the timer does this every few seconds); returns those that fell silent. */
   checkSilentDevices(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish, close the database. */
@@ -104,9 +107,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     rollupRetentionSeconds: config.rollupRetentionSeconds,
   });
   let closing: Promise<void> | undefined;
+  const events = new EventBus();
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log),
+    ingest: new IngestQueue(database.db, rules, write, options.log, events),
+    events,
     write,
     isClosing: () => closing !== undefined,
     rules,
@@ -132,7 +137,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  const checkSilent = () => checkSilentDevices(database.db, rules, now());
+  const checkSilent = () => checkSilentDevices(database.db, rules, now(), events);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
   const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
@@ -154,6 +159,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     schema,
     maintenance,
     rules,
+    events,
     checkSilentDevices: checkSilent,
     close() {
       closing ??= (async () => {
@@ -168,6 +174,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
           });
           http.closeIdleConnections();
         });
+        // Event streams never finish by themselves: end them, and their connections close.
+        events.close();
         await stopSilenceCheck();
         await stopMaintenance();
         await httpClosed;

@@ -13,6 +13,8 @@ export interface Headline {
   swap_percent: number | null;
   fullest_disk: { mountpoint: string; percent: number } | null;
   hottest_sensor: { sensor: string; current: number } | null;
+  /** The busiest GPU (by utilization), or null without GPUs. */
+  busiest_gpu: { name: string; utilization_percent: number | null; temperature_c: number | null } | null;
 }
 
 export function headlineOf(payload: MetricsPayload, timestamp: number): Headline {
@@ -26,6 +28,13 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
     const current = reading.current;
     if (current != null && (hottest === null || current > hottest.current)) hottest = { sensor: name, current };
   }
+  let busiest: Headline['busiest_gpu'] = null;
+  for (const [i, gpu] of (payload.gpus ?? []).entries()) {
+    const utilization = gpu.utilization_percent ?? null;
+    if (busiest === null || (utilization ?? -1) > (busiest.utilization_percent ?? -1)) {
+      busiest = { name: gpu.name ?? `#${gpu.index ?? i}`, utilization_percent: utilization, temperature_c: gpu.temperature_C ?? null };
+    }
+  }
   return {
     timestamp,
     cpu_percent: payload.cpu?.total_percent ?? null,
@@ -33,6 +42,7 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
     swap_percent: payload.memory?.swap_percent ?? null,
     fullest_disk: fullest,
     hottest_sensor: hottest,
+    busiest_gpu: busiest,
   };
 }
 
