@@ -15,6 +15,7 @@ import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerUiRoutes } from './routes/ui.js';
 import type { Db } from './store/db.js';
 import type { WriteOptions } from './store/write-transaction.js';
 
@@ -36,6 +37,8 @@ export interface AppDeps {
   isClosing: () => boolean;
   /** What GET /events streams; ingest and the silence check publish to it. */
   events: EventBus;
+  /** The built dashboard (dist/ui), served under /ui/. */
+  uiDir: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -48,6 +51,7 @@ export function createApp(deps: AppDeps): Koa {
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
   registerEventRoutes(router, deps);
+  registerUiRoutes(router, deps.uiDir);
 
   app.use(async (ctx, next) => {
     try {

@@ -3,6 +3,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { EventBus } from './events.js';
+import { defaultUiDir } from './routes/ui.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
@@ -39,6 +40,8 @@ export interface BackendOptions {
   maintenanceEveryMs?: number;
   /** How often silent devices are looked for, in ms; 0 turns the timer off (tests run it by hand). */
   silenceCheckEveryMs?: number;
+  /** Where the built dashboard is (default: dist/ui). */
+  uiDir?: string;
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
@@ -112,6 +115,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     db: database.db,
     ingest: new IngestQueue(database.db, rules, write, options.log, events),
     events,
+    uiDir: options.uiDir ?? defaultUiDir(),
     write,
     isClosing: () => closing !== undefined,
     rules,

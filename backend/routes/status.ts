@@ -6,6 +6,12 @@ import { countDevices } from '../store/devices.js';
 
 export function registerStatusRoutes(router: Router, deps: AppDeps): void {
   router.get('/', (ctx) => {
+    // A browser is shown the dashboard; API clients (curl sends */*) keep the original answer.
+    ctx.vary('Accept');
+    if (ctx.get('Accept').includes('text/html')) {
+      ctx.redirect('/ui/');
+      return;
+    }
     ctx.body = { msg: 'Backend is running' };
   });
 
