@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { type Alert, type DeviceDetail, type History, type Problem, getJson } from './api.js';
-import { DASH, ago, bytes, celsius, count, localTime, mebibytes, nowSeconds, percent } from './format.js';
+import { DASH, ago, alertWithSubject, bytes, celsius, count, localTime, mebibytes, nowSeconds, percent } from './format.js';
 import { fleet, onFleetChange, statusOf } from './fleet.js';
 
 const RANGES = [
@@ -105,7 +105,7 @@ function Chart({ name, points, markers }: { name: string; points: [number, numbe
   const average = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   const peak = points.length ? Math.max(...points.map((p) => p[2])) : null;
   return (
-    <figure class="chart" data-series={name}>
+    <figure class="chart" data-series={name} data-points={points.length}>
       <figcaption>
         <strong>{look.title}</strong>
         <span>
@@ -219,8 +219,7 @@ export function DevicePage({ id }: { id: string }) {
             <ul class="problem-list">
               {problems.map((p) => (
                 <li class={p.severity}>
-                  <strong>{p.alert}</strong>
-                  {p.subject ? ` (${p.subject})` : ''} <span class="muted">since {localTime(p.since)}</span>
+                  <strong>{alertWithSubject(p.alert, p.subject)}</strong> <span class="muted">since {localTime(p.since)}</span>
                 </li>
               ))}
             </ul>

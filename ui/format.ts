@@ -48,3 +48,20 @@ export function localTime(timestamp: number): string {
 }
 
 export const nowSeconds = (): number => Date.now() / 1000;
+
+const plain = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 4 });
+
+/** A rule's value or threshold: at most 4 significant digits. */
+export function reading(value: number | null | undefined): string {
+  return value == null ? DASH : plain.format(value);
+}
+
+/** "value / threshold", or the value alone where the threshold says nothing (on/off rules compare with 0). */
+export function readingWithLimit(value: number | null, threshold: number | null): string {
+  return threshold == null || threshold === 0 ? reading(value) : `${reading(value)} / ${reading(threshold)}`;
+}
+
+/** An alert's text with its subject, unless the text already names it. */
+export function alertWithSubject(alert: string, subject: string): string {
+  return subject && !alert.includes(subject) ? `${alert} (${subject})` : alert;
+}

@@ -3,7 +3,7 @@
 import { Component } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Device, Problem } from './api.js';
-import { DASH, ago, celsius, localTime, nowSeconds, percent } from './format.js';
+import { DASH, ago, alertWithSubject, celsius, localTime, nowSeconds, percent } from './format.js';
 import { type Status, fleet, onFleetChange, statusOf } from './fleet.js';
 
 export interface Row {
@@ -51,14 +51,20 @@ const DEFAULT_DIRECTION: Record<SortKey, 1 | -1> = {
   status: 1, name: 1, cpu: -1, memory: -1, swap: -1, disk: -1, sensor: -1, gpu: -1, problems: -1, last_seen: -1, os: 1,
 };
 
+const criticalCount = (r: Row) => r.problems.filter((p) => p.severity === 'critical').length;
+
 function compareRows(key: SortKey, direction: 1 | -1) {
   return (a: Row, b: Row): number => {
     const va = sortValue[key](a);
     const vb = sortValue[key](b);
     const order = va < vb ? -1 : va > vb ? 1 : 0;
     if (order !== 0) return order * direction;
-    // Ties: problems first, then by name.
-    return STATUS_RANK[a.status] - STATUS_RANK[b.status] || (a.device.id < b.device.id ? -1 : a.device.id > b.device.id ? 1 : 0);
+    // Ties: problems first (critical ones before warnings), then by name.
+    return (
+      STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+      criticalCount(b) - criticalCount(a) ||
+      (a.device.id < b.device.id ? -1 : a.device.id > b.device.id ? 1 : 0)
+    );
   };
 }
 
@@ -100,9 +106,9 @@ class DeviceRow extends Component<{ row: Row; now: number }> {
           {problems.length === 0 ? (
             DASH
           ) : (
-            <span class={worst?.severity === 'critical' ? 'critical' : 'warning'} title={problems.map((p) => p.alert).join('\n')}>
-              {problems.length}: {worst?.alert}
-              {worst?.subject ? ` (${worst.subject})` : ''}
+            <span class={worst?.severity === 'critical' ? 'critical' : 'warning'} title={problems.map((p) => alertWithSubject(p.alert, p.subject)).join('\n')}>
+              {worst ? alertWithSubject(worst.alert, worst.subject) : ''}
+              {problems.length > 1 ? ` +${problems.length - 1} more` : ''}
             </span>
           )}
         </td>

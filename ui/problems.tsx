@@ -2,7 +2,7 @@
 // (paged with X-Next-Cursor), and the rules in force (for one device when the filter names one).
 import { useEffect, useState } from 'preact/hooks';
 import { type Alert, type Problem, type Rules, getJson } from './api.js';
-import { DASH, localTime } from './format.js';
+import { alertWithSubject, localTime, readingWithLimit } from './format.js';
 import { fleet, onFleetChange } from './fleet.js';
 
 interface Filter {
@@ -37,8 +37,10 @@ function OpenProblems() {
   const open = [...fleet.problems.values()].flat().sort((a, b) => (a.severity === b.severity ? b.since - a.since : a.severity === 'critical' ? -1 : 1));
   return (
     <section aria-labelledby="open-title">
-      <h2 id="open-title">Open problems ({open.length})</h2>
-      {open.length === 0 ? (
+      <h2 id="open-title">Open problems{fleet.loaded ? ` (${open.length})` : ''}</h2>
+      {!fleet.loaded ? (
+        <p class="note">Loading…</p>
+      ) : open.length === 0 ? (
         <p class="note">Nothing is wrong right now.</p>
       ) : (
         <div class="table-wrap">
@@ -56,17 +58,12 @@ function OpenProblems() {
               {open.map((p: Problem) => (
                 <tr key={`${p.device}/${p.rule}/${p.subject}`}>
                   <td>{deviceLink(p.device)}</td>
-                  <td>
-                    {p.alert}
-                    {p.subject ? ` (${p.subject})` : ''}
-                  </td>
+                  <td>{alertWithSubject(p.alert, p.subject)}</td>
                   <td>
                     <span class={p.severity}>{p.severity}</span>
                   </td>
                   <td>{localTime(p.since)}</td>
-                  <td class="num">
-                    {p.value ?? DASH} / {p.threshold ?? DASH}
-                  </td>
+                  <td class="num">{readingWithLimit(p.value, p.threshold)}</td>
                 </tr>
               ))}
             </tbody>
@@ -227,19 +224,14 @@ export function ProblemsPage({ query }: { query: URLSearchParams }) {
                 <tr key={a.id} class={a.kind}>
                   <td>{localTime(a.timestamp)}</td>
                   <td>{deviceLink(a.device)}</td>
-                  <td>
-                    {a.alert}
-                    {a.subject ? ` (${a.subject})` : ''}
-                  </td>
+                  <td>{alertWithSubject(a.alert, a.subject)}</td>
                   <td>
                     <span class={a.kind === 'recovered' ? 'ok' : a.severity}>{a.severity}</span>
                   </td>
                   <td>
                     <code>{a.rule}</code>
                   </td>
-                  <td class="num">
-                    {a.value ?? DASH} / {a.threshold ?? DASH}
-                  </td>
+                  <td class="num">{readingWithLimit(a.value, a.threshold)}</td>
                 </tr>
               ))}
             </tbody>
