@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { type Alert, type DeviceDetail, type History, type Problem, getJson } from './api.js';
-import { DASH, ago, alertWithSubject, bytes, celsius, count, localTime, mebibytes, nowSeconds, percent } from './format.js';
+import { DASH, ago, alertWithSubject, bytes, duration, celsius, count, localTime, mebibytes, nowSeconds, percent } from './format.js';
 import { fleet, onFleetChange, statusOf } from './fleet.js';
 
 const RANGES = [
@@ -27,7 +27,7 @@ export function describeSeries(name: string): SeriesLook {
   if (name === 'memory') return { title: 'Memory', format: pct };
   if (name === 'swap') return { title: 'Swap', format: pct };
   let m = /^disk:(.*):(percent|inode_percent)$/.exec(name);
-  if (m) return { title: `Disk ${m[1]} ${m[2] === 'percent' ? 'space used' : 'inodes used'}`, format: pct };
+  if (m) return { title: `${m[2] === 'percent' ? 'Disk space' : 'Inodes'} used on ${m[1]}`, format: pct };
   m = /^sensor:(.*)$/.exec(name);
   if (m) return { title: `Temperature ${m[1]}`, format: celsius };
   m = /^net:(.*):(bytes_recv|bytes_sent|errin|errout)$/.exec(name);
@@ -44,17 +44,26 @@ export function describeSeries(name: string): SeriesLook {
   return { title: name, format: (v) => String(v) };
 }
 
+/** Charts in the order a person looks: CPU, memory, swap, disks, sensors, GPUs, network. */
+const SERIES_ORDER = ['cpu', 'memory', 'swap', 'disk:', 'sensor:', 'gpu:', 'net:'];
+const seriesRank = (name: string) => {
+  const i = SERIES_ORDER.findIndex((prefix) => (prefix.endsWith(':') ? name.startsWith(prefix) : name === prefix));
+  return i < 0 ? SERIES_ORDER.length : i;
+};
+
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
-function Chart({ name, points, markers }: { name: string; points: [number, number, number][]; markers: Alert[] }) {
+function Chart({ name, points, markers, from, to }: { name: string; points: [number, number, number][]; markers: Alert[]; from: number; to: number }) {
   const box = useRef<HTMLDivElement>(null);
   const look = describeSeries(name);
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const xs = points.map((p) => p[0]);
-    const avg = points.map((p) => p[1]);
-    const max = points.map((p) => p[2]);
+    // Empty ends at the range's edges: the axis spans the range chosen, so an alert marker at
+    // "now" or a device that started reporting midway shows where it is in time.
+    const xs = [from, ...points.map((p) => p[0]), to];
+    const avg: (number | null)[] = [null, ...points.map((p) => p[1]), null];
+    const max: (number | null)[] = [null, ...points.map((p) => p[2]), null];
     const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid'), width: 1 }, ticks: { stroke: cssVar('--grid'), width: 1 } };
     const markerPlugin: uPlot.Plugin = {
       hooks: {
@@ -100,7 +109,7 @@ function Chart({ name, points, markers }: { name: string; points: [number, numbe
       resize.disconnect();
       plot.destroy();
     };
-  }, [points, markers]);
+  }, [points, markers, from, to]);
   const values = points.map((p) => p[1]);
   const average = values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
   const peak = points.length ? Math.max(...points.map((p) => p[2])) : null;
@@ -179,7 +188,11 @@ export function DevicePage({ id }: { id: string }) {
   const live = fleet.devices.get(id);
   const status = live ? statusOf(live) : detail.status;
   const host = detail.host;
-  const seriesNames = history ? Object.keys(history.series).filter((n) => (history.series[n]?.length ?? 0) > 0) : [];
+  const seriesNames = history
+    ? Object.keys(history.series)
+        .filter((n) => (history.series[n]?.length ?? 0) > 0)
+        .sort((a, b) => seriesRank(a) - seriesRank(b) || a.localeCompare(b))
+    : [];
   return (
     <section aria-labelledby="device-title">
       <p>
@@ -208,7 +221,7 @@ export function DevicePage({ id }: { id: string }) {
             <dt>First seen</dt>
             <dd>{localTime(detail.first_seen)}</dd>
             <dt>Reports every</dt>
-            <dd>{detail.interval_seconds == null ? DASH : `${detail.interval_seconds} s`}</dd>
+            <dd>{duration(detail.interval_seconds)}</dd>
           </dl>
         </section>
         <section class="panel" aria-labelledby="device-problems-title">
@@ -247,7 +260,7 @@ export function DevicePage({ id }: { id: string }) {
       {!history && !historyError && <p class="note">Loading history…</p>}
       {history && seriesNames.length === 0 && <p class="note">No samples in this range.</p>}
       <div class="charts">
-        {history && seriesNames.map((name) => <Chart key={`${name}:${range.label}`} name={name} points={history.series[name]!} markers={markers} />)}
+        {history && seriesNames.map((name) => <Chart key={`${name}:${range.label}`} name={name} points={history.series[name]!} markers={markers} from={history.from} to={history.to} />)}
       </div>
     </section>
   );

@@ -49,9 +49,9 @@ export function localTime(timestamp: number): string {
 
 export const nowSeconds = (): number => Date.now() / 1000;
 
-const plain = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 4 });
+const plain = new Intl.NumberFormat(undefined, { maximumSignificantDigits: 3 });
 
-/** A rule's value or threshold: at most 4 significant digits. */
+/** A rule's value or threshold: at most 3 significant digits. */
 export function reading(value: number | null | undefined): string {
   return value == null ? DASH : plain.format(value);
 }
@@ -64,4 +64,12 @@ export function readingWithLimit(value: number | null, threshold: number | null)
 /** An alert's text with its subject, unless the text already names it. */
 export function alertWithSubject(alert: string, subject: string): string {
   return subject && !alert.includes(subject) ? `${alert} (${subject})` : alert;
+}
+
+/** A duration in seconds as a person says it: "10 s", "5 min", "2 h". */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null) return DASH;
+  if (seconds < 100) return `${reading(seconds)} s`;
+  if (seconds < 6000) return `${reading(seconds / 60)} min`;
+  return `${reading(seconds / 3600)} h`;
 }
