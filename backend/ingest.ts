@@ -87,7 +87,8 @@ export class IngestQueue {
   ) {}
 
   private announce(job: Job, result: IngestResult): void {
-    if (!this.events || result.outcome !== 'new') return;
+    // With nobody listening (the usual case for a headless backend) this costs nothing.
+    if (!this.events || this.events.subscriberCount === 0 || result.outcome !== 'new') return;
     const device = job.payload.agent_id;
     this.events.publish({ type: 'sample', device, ...headlineOf(job.payload, result.timestamp) });
     this.events.publishTransitions(device, result.transitions, result.timestamp);
