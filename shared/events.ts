@@ -11,6 +11,7 @@ export interface SampleEvent {
   swap_percent: number | null;
   fullest_disk: { mountpoint: string; percent: number } | null;
   hottest_sensor: { sensor: string; current: number } | null;
+  /** The busiest GPU (by utilization), or null without GPUs. */
   busiest_gpu: { name: string; utilization_percent: number | null; temperature_c: number | null } | null;
 }
 

@@ -1,4 +1,5 @@
 // What GET /devices says about a device: status and the headline values of its latest sample.
+import type { SampleEvent } from '../../shared/events.js';
 import type { MetricsPayload } from '../../shared/payload.js';
 import { isSilent } from '../alerts/offline.js';
 import { type AlertRule, OFFLINE_RULE_ID, silenceLimit } from '../alerts/rules.js';
@@ -6,16 +7,8 @@ import type { DeviceWithLatest } from '../store/devices.js';
 import { readStoredPayload } from '../store/samples.js';
 import { sensorsOf } from '../subjects.js';
 
-export interface Headline {
-  timestamp: number;
-  cpu_percent: number | null;
-  memory_percent: number | null;
-  swap_percent: number | null;
-  fullest_disk: { mountpoint: string; percent: number } | null;
-  hottest_sensor: { sensor: string; current: number } | null;
-  /** The busiest GPU (by utilization), or null without GPUs. */
-  busiest_gpu: { name: string; utilization_percent: number | null; temperature_c: number | null } | null;
-}
+/** The headline values of a sample: what GET /devices shows under `latest`, and GET /events streams. */
+export type Headline = Omit<SampleEvent, 'type' | 'device'>;
 
 export function headlineOf(payload: MetricsPayload, timestamp: number): Headline {
   // Readings that were not measured (null) take no part.

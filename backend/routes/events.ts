@@ -17,6 +17,8 @@ export function registerEventRoutes(router: Router, deps: AppDeps): void {
     // For nginx in front: pass events on as they come.
     ctx.set('X-Accel-Buffering', 'no');
     ctx.status = 200;
+    // HEAD gets the headers only; no subscription is left waiting behind it.
+    if (ctx.method === 'HEAD') return;
     // Written here rather than as a Koa body stream: a client leaving is the normal end of an
     // event stream, not an error for Koa to log.
     ctx.respond = false;
