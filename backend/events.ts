@@ -5,7 +5,8 @@ import type { Transition } from './alerts/engine.js';
 import { OFFLINE_RULE_ID } from './alerts/rules.js';
 
 export interface Subscriber {
-  onEvent(event: FleetEvent): void;
+  /** `json` is the event serialised once for every subscriber. */
+  onEvent(event: FleetEvent, json: string): void;
   /** The bus is closing (backend shutdown): end the subscription. */
   onClose(): void;
 }
@@ -29,10 +30,12 @@ export class EventBus {
   }
 
   publish(event: FleetEvent): void {
+    if (this.subscribers.size === 0) return;
+    const json = JSON.stringify(event);
     // A subscriber that throws must not stop the others, nor the ingest that published.
     for (const subscriber of this.subscribers) {
       try {
-        subscriber.onEvent(event);
+        subscriber.onEvent(event, json);
       } catch {
         this.subscribers.delete(subscriber);
       }

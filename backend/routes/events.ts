@@ -43,12 +43,23 @@ export function registerEventRoutes(router: Router, deps: AppDeps): void {
     res.write('retry: 2000\n: connected\n\n');
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
+    // Events published together (a group commit's samples) go out in one write, not one each.
+    let pending = '';
+    const flush = () => {
+      const text = pending;
+      pending = '';
+      if (!ended && text) res.write(text);
+    };
     unsubscribe = deps.events.subscribe({
-      onEvent: (event) => {
+      onEvent: (event, json) => {
         if (res.writableLength > MAX_BUFFERED_BYTES) return end();
-        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        if (pending === '') setImmediate(flush);
+        pending += `event: ${event.type}\ndata: ${json}\n\n`;
       },
-      onClose: end,
+      onClose: () => {
+        flush();
+        end();
+      },
     });
     res.once('close', end);
   });
