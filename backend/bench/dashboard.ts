@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { chromium } from 'playwright-core';
 import { payloadPool } from './payload-pool.js';
-import { postLoad } from './post-load.js';
+import { type LoadResult, postLoad } from './post-load.js';
 import { type Server, startBackend } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
@@ -16,7 +16,8 @@ const devices = Number(argument('devices', '1000'));
 const loads = Number(argument('loads', '5'));
 const sseClients = Number(argument('sse-clients', '20'));
 const connections = Number(argument('connections', '16'));
-const duration = Number(argument('duration', '10'));
+const duration = Number(argument('duration', '8'));
+const rounds = Number(argument('rounds', '2'));
 const CHROMIUM = '/usr/bin/chromium';
 
 async function postAll(url: string, bodies: string[], concurrency = 32): Promise<void> {
@@ -93,6 +94,20 @@ async function openEventClients(url: string, clients: number): Promise<{ stop():
   };
 }
 
+/** The mean of each figure over the rounds (sums for counts). */
+function meanOf(results: LoadResult[]): LoadResult {
+  const mean = (pick: (r: LoadResult) => number) => round(results.reduce((a, r) => a + pick(r), 0) / results.length, 0);
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((a, r) => a + pick(r), 0);
+  return {
+    requestsPerSecond: mean((r) => r.requestsPerSecond),
+    p50: mean((r) => r.p50),
+    p99: mean((r) => r.p99),
+    sent: sum((r) => r.sent),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+  };
+}
+
 const ingestLoad = (server: Server, bodies: string[]) => postLoad(server.url, bodies, { connections, duration });
 
 async function main() {
@@ -105,23 +120,31 @@ async function main() {
     const times = (await overviewLoadTimes(fleet.url)).sort((a, b) => a - b);
     await fleet.stop();
 
-    // 2. Ingest without and with event clients, each on a fresh database.
+    // 2. Ingest without and with event clients, each on a fresh database; alternated `rounds`
+    // times, so that a neighbour's load on the machine falls on both alike.
     const bodies = payloadPool(devices, 20).map((p) => JSON.stringify(p));
-    const quiet = await startBackend(join(dir, 'quiet.sqlite'));
-    const withoutClients = await ingestLoad(quiet, bodies);
-    await quiet.stop();
-    const busy = await startBackend(join(dir, 'listened.sqlite'));
-    const clients = await openEventClients(busy.url, sseClients);
-    const withClients = await ingestLoad(busy, bodies);
-    const received = await clients.stop();
-    await busy.stop();
+    const without: LoadResult[] = [];
+    const withEvents: LoadResult[] = [];
+    const received: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const quiet = await startBackend(join(dir, `quiet-${i}.sqlite`));
+      without.push(await ingestLoad(quiet, bodies));
+      await quiet.stop();
+      const busy = await startBackend(join(dir, `listened-${i}.sqlite`));
+      const clients = await openEventClients(busy.url, sseClients);
+      withEvents.push(await ingestLoad(busy, bodies));
+      received.push(...(await clients.stop()));
+      await busy.stop();
+    }
+    const withoutClients = meanOf(without);
+    const withClients = meanOf(withEvents);
 
     const median = times[Math.floor(times.length / 2)]!;
     const ratio = round(withClients.requestsPerSecond / withoutClients.requestsPerSecond, 3);
     const perClient = round(received.reduce((a, b) => a + b, 0) / Math.max(1, received.length), 0);
     printReport(
       'dashboard',
-      `overview of ${devices} devices loaded ${loads} times in chromium (fresh context each); POST /metrics with ${connections} connections for ${duration} s, without and with ${sseClients} GET /events clients, fresh database each`,
+      `overview of ${devices} devices loaded ${loads} times in chromium (fresh context each); POST /metrics with ${connections} connections for ${duration} s, without and with ${sseClients} GET /events clients, alternated ${rounds} times (means), fresh database each`,
       [
         ['measure', 'value', 'p50 ms', 'p99 ms', 'errors'],
         [`overview load+render, ${devices} devices (median ms)`, round(median, 0), '', '', ''],
@@ -137,6 +160,7 @@ async function main() {
         sse_clients: sseClients,
         connections,
         duration_s: duration,
+        rounds,
         ingest_without_clients: withoutClients,
         ingest_with_clients: withClients,
         throughput_ratio: ratio,
