@@ -196,7 +196,8 @@ export function Overview() {
       <div class="toolbar">
         <h1 id="overview-title">Fleet overview</h1>
         <p class="counts" aria-live="polite">
-          {all.length} devices: <span class="critical">{counts.problems} with problems</span>, {counts.offline} offline, {counts.online} online
+          {all.length} devices: <span class={counts.problems > 0 ? 'critical' : undefined}>{counts.problems} with problems</span>, {counts.offline} offline,{' '}
+          {counts.online} online
         </p>
         <label>
           Status{' '}

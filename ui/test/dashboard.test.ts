@@ -204,4 +204,51 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
     await postJson(`${second.url}/metrics`, { ...healthyExample, agent_id: 'web-1', cpu: { total_percent: 99 } });
     await row(page, 'web-1').locator('.badge', { hasText: 'problems' }).waitFor({ timeout: 3000 });
   });
+
+  it('asks for a token when the API answers 401, then sends it as a bearer token (and ?token= on /events)', async () => {
+    const { url } = await startBackend();
+    await postJson(`${url}/metrics`, { ...healthyExample, agent_id: 'web-1' });
+    const context = await browser!.newContext();
+    contexts.push(context);
+    // An authenticating proxy in front of the API, played by the browser's request routing.
+    const refused: string[] = [];
+    await context.route(/\/(devices|alerts|events|rules|health)(\?|\/|$)/, (route) => {
+      const request = route.request();
+      const token = new URL(request.url()).searchParams.get('token');
+      if (request.headers()['authorization'] === 'Bearer s3cret' || token === 's3cret') return route.continue();
+      refused.push(new URL(request.url()).pathname);
+      return route.fulfill({ status: 401, contentType: 'application/json', body: '{"error": "a token is required"}' });
+    });
+    const page = await context.newPage();
+    await page.goto(`${url}/ui/`);
+    await page.getByRole('heading', { name: 'This backend asks for a token' }).waitFor();
+    expect(refused).toContain('/devices');
+    await page.getByLabel('Token', { exact: true }).fill('s3cret');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await row(page, 'web-1').waitFor();
+    await page.locator('.live.on').waitFor();
+    await expect(page.getByRole('heading', { name: 'This backend asks for a token' }).count()).resolves.toBe(0);
+    // Live with the token: a fault shows without reload.
+    await postJson(`${url}/metrics`, { ...healthyExample, agent_id: 'web-1', cpu: { total_percent: 99 } });
+    await row(page, 'web-1').locator('.badge', { hasText: 'problems' }).waitFor({ timeout: 3000 });
+  });
+
+  it('shows where keyboard focus is, and sorts by keyboard', async () => {
+    const { url } = await startBackend();
+    await postJson(`${url}/metrics`, { ...healthyExample, agent_id: 'a-low', cpu: { total_percent: 5 } });
+    await postJson(`${url}/metrics`, { ...healthyExample, agent_id: 'b-high', cpu: { total_percent: 50 } });
+    const page = await openPage(`${url}/ui/`, { dark: true });
+    await row(page, 'a-low').waitFor();
+    const focusOutline = () => page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle + " " + document.activeElement.textContent');
+    await page.keyboard.press('Tab');
+    await expect(focusOutline()).resolves.toBe('solid fleetmon');
+    // Tab on to the CPU header's button and press Enter: highest CPU first.
+    const cpu = page.getByRole('button', { name: 'CPU' });
+    for (let i = 0; i < 20 && !(await cpu.evaluate((b) => b === (b as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement)); i++) await page.keyboard.press('Tab');
+    await expect(focusOutline()).resolves.toMatch(/^solid CPU/);
+    await shot(page, 'overview-keyboard-focus-dark');
+    await page.keyboard.press('Enter');
+    await page.locator('th[aria-sort="descending"]', { hasText: 'CPU' }).waitFor();
+    await expect(page.locator('table.fleet tbody th').allTextContents()).resolves.toEqual(['b-high', 'a-low']);
+  });
 });
