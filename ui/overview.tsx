@@ -106,10 +106,13 @@ class DeviceRow extends Component<{ row: Row; now: number }> {
           {problems.length === 0 ? (
             DASH
           ) : (
-            <span class={worst?.severity === 'critical' ? 'critical' : 'warning'} title={problems.map((p) => alertWithSubject(p.alert, p.subject)).join('\n')}>
-              {worst ? alertWithSubject(worst.alert, worst.subject) : ''}
-              {problems.length > 1 ? ` +${problems.length - 1} more` : ''}
-            </span>
+            // The count stays visible when a long problem text is cut short.
+            <div title={problems.map((p) => alertWithSubject(p.alert, p.subject)).join('\n')}>
+              <span class={`problem-text ${worst?.severity === 'critical' ? 'critical' : 'warning'}`}>
+                {worst ? alertWithSubject(worst.alert, worst.subject) : ''}
+              </span>
+              {problems.length > 1 && <span class="more">+{problems.length - 1} more</span>}
+            </div>
           )}
         </td>
         <td title={localTime(device.last_seen)}>{ago(device.last_seen, now)}</td>
