@@ -126,10 +126,23 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
     await problemsPage.getByRole('heading', { name: /Open problems \([1-9]\d*\)/ }).waitFor();
     await problemsPage.locator('table[aria-label^="Alert history"] tbody tr').first().waitFor();
     await shot(problemsPage, 'problems-light');
+    // History pages back with X-Next-Cursor, 50 at a time.
+    const history = problemsPage.locator('table[aria-label^="Alert history"] tbody tr');
+    await expect.poll(() => history.count()).toBe(50);
+    await problemsPage.getByRole('button', { name: 'Older alerts' }).click();
+    await expect.poll(() => history.count()).toBeGreaterThan(50);
+    // The filters of GET /alerts: critical alerts of one device.
+    const critical = (await (await fetch(`${url}/alerts/active`)).json() as { device: string; severity: string }[]).find((p) => p.severity === 'critical')!;
+    await problemsPage.getByLabel('Device', { exact: true }).fill(critical.device);
+    await problemsPage.getByRole('combobox', { name: /^Severity/ }).selectOption('critical');
+    await problemsPage.getByRole('button', { name: 'Show alerts' }).click();
+    await problemsPage.getByRole('heading', { name: `Rules in force for ${critical.device}` }).waitFor();
+    await expect.poll(async () => new Set(await history.locator('td:nth-child(2)').allTextContents())).toEqual(new Set([critical.device]));
+    expect(new Set(await history.locator('td:nth-child(4)').allTextContents())).toEqual(new Set(['critical']));
     const problemsDark = await openPage(`${url}/ui/#/problems`, { dark: true, phone: true });
     await problemsDark.getByRole('heading', { name: /Open problems \([1-9]\d*\)/ }).waitFor();
     await shot(problemsDark, 'problems-phone-dark');
-  });
+  }, 90_000);
 
   it('shows a fault posted after the page loaded as a problem, and its recovery, without reload', async () => {
     const { url } = await startBackend();
