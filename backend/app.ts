@@ -7,14 +7,17 @@ import type { AuthPolicy } from './auth/authorize.js';
 import { type BrowserPolicy, corsHeaders, refuseForeignWrites } from './auth/browsers.js';
 import { requireToken } from './auth/middleware.js';
 import { errorHandler, notFound } from './errors.js';
+import type { EventBus } from './events.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
+import { registerEventRoutes } from './routes/events.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerUiRoutes } from './routes/ui.js';
 import type { Db } from './store/db.js';
 import type { WriteOptions } from './store/write-transaction.js';
 
@@ -40,6 +43,10 @@ export interface AppDeps {
     /** Said in GET /health while no valid token exists: the API is open beyond loopback. */
     openWarning: string | undefined;
   };
+  /** What GET /events streams; ingest and the silence check publish to it. */
+  events: EventBus;
+  /** The built dashboard (dist/ui), served under /ui/. */
+  uiDir: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -51,6 +58,8 @@ export function createApp(deps: AppDeps): Koa {
   registerDeviceRoutes(router, deps);
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
+  registerEventRoutes(router, deps);
+  registerUiRoutes(router, deps.uiDir);
 
   app.use(async (ctx, next) => {
     try {

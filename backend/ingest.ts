@@ -2,6 +2,8 @@
 // decided, all in one transaction, so a sample is never stored without its alerts or vice versa.
 import type { MetricsPayload } from '../shared/payload.js';
 import { evaluateRules, type Transition } from './alerts/engine.js';
+import { headlineOf } from './devices/summary.js';
+import type { EventBus } from './events.js';
 import { nextIntervalEstimate } from './alerts/offline.js';
 import type { RuleSet } from './alerts/rule-set.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
@@ -80,7 +82,17 @@ export class IngestQueue {
     private readonly rules: RuleSet,
     private readonly options: WriteOptions = DEFAULT_WRITE_OPTIONS,
     private readonly log: Logger = silentLogger,
+    /** Told of each new sample and alert transition once its transaction has committed. */
+    private readonly events?: EventBus,
   ) {}
+
+  private announce(job: Job, result: IngestResult): void {
+    // With nobody listening (the usual case for a headless backend) this costs nothing.
+    if (!this.events || this.events.subscriberCount === 0 || result.outcome !== 'new') return;
+    const device = job.payload.agent_id;
+    this.events.publish({ type: 'sample', device, ...headlineOf(job.payload, result.timestamp) });
+    this.events.publishTransitions(device, result.transitions, result.timestamp);
+  }
 
   /** Said once when storing starts failing for want of space, and once when it works again. */
   private noteStorage(problem: string | null): void {
@@ -125,11 +137,19 @@ export class IngestQueue {
           }
           // Something in the batch failed and rolled it all back: one transaction each, so only the
           // sample at fault gets the error.
-          for (const job of batch) await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options).then(job.resolve, job.reject);
+          for (const job of batch) {
+            await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options).then((result) => {
+              this.announce(job, result);
+              job.resolve(result);
+            }, job.reject);
+          }
           continue;
         }
         this.noteStorage(null);
-        batch.forEach((job, i) => job.resolve(results[i]!));
+        batch.forEach((job, i) => {
+          this.announce(job, results[i]!);
+          job.resolve(results[i]!);
+        });
       }
     } finally {
       this.draining = false;

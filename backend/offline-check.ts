@@ -7,9 +7,11 @@ import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { devicesWithoutOpenAlert, findDevice } from './store/devices.js';
 import { writeTransaction } from './store/write-transaction.js';
+import type { Transition } from './alerts/engine.js';
+import type { EventBus } from './events.js';
 
 /** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
-export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): Promise<string[]> {
+export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, events?: EventBus): Promise<string[]> {
   // Each device has its own limit (interval, overrides), so every device not yet offline is judged.
   const candidates = await devicesWithoutOpenAlert(db, OFFLINE_RULE_ID);
   const fired: string[] = [];
@@ -19,17 +21,21 @@ export async function checkSilentDevices(db: Db, rules: RuleSet, now: number): P
     const silence = { deviceId: candidate.id, lastSeen: candidate.last_seen, intervalSeconds: candidate.interval_seconds, offlineOpen: false };
     // Most devices are fine: only those silent by the list read get a transaction.
     if (!evaluateSilence(silence, rule, now)) continue;
-    const didFire = await writeTransaction(db, async (trx) => {
+    const offline = await writeTransaction(db, async (trx): Promise<Transition | null> => {
       // Judged again inside the transaction: a sample may have arrived since the list was read.
       const device = await findDevice(trx, candidate.id);
-      if (!device) return false;
+      if (!device) return null;
       const offlineOpen = (await alertStateOf(trx, device.id)).active.some((a) => a.rule === OFFLINE_RULE_ID);
       const transition = evaluateSilence({ deviceId: device.id, lastSeen: device.last_seen, intervalSeconds: device.interval_seconds, offlineOpen }, rule, now);
-      if (!transition) return false;
+      if (!transition) return null;
       await applyEvaluation(trx, device.id, { transitions: [transition], pendingStarted: [], pendingEnded: [] }, now, null);
-      return true;
+      return transition;
     });
-    if (didFire) fired.push(candidate.id);
+    if (offline) {
+      fired.push(candidate.id);
+      // After the commit: subscribers never hear of an alert that was rolled back.
+      events?.publishTransitions(candidate.id, [offline], now);
+    }
   }
   return fired;
 }

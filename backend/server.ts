@@ -4,6 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
+import { EventBus } from './events.js';
+import { defaultUiDir } from './routes/ui.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
@@ -22,6 +24,8 @@ export interface RunningBackend {
   schema: MigrationReport;
   maintenance: Maintenance;
   rules: RuleSet;
+  /** What GET /events subscribers hear. */
+  events: EventBus;
   /** Look for silent devices now (the timer does this every few seconds); returns those that fell silent. */
   checkSilentDevices(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish, close the database. */
@@ -39,6 +43,8 @@ export interface BackendOptions {
   maintenanceEveryMs?: number;
   /** How often silent devices are looked for, in ms; 0 turns the timer off (tests run it by hand). */
   silenceCheckEveryMs?: number;
+  /** Where the built dashboard is (default: dist/ui). */
+  uiDir?: string;
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
@@ -111,9 +117,12 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     rollupRetentionSeconds: config.rollupRetentionSeconds,
   });
   let closing: Promise<void> | undefined;
+  const events = new EventBus();
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log),
+    ingest: new IngestQueue(database.db, rules, write, options.log, events),
+    events,
+    uiDir: options.uiDir ?? defaultUiDir(),
     write,
     isClosing: () => closing !== undefined,
     rules,
@@ -142,7 +151,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  const checkSilent = () => checkSilentDevices(database.db, rules, now());
+  const checkSilent = () => checkSilentDevices(database.db, rules, now(), events);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
   const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
@@ -164,6 +173,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     schema,
     maintenance,
     rules,
+    events,
     checkSilentDevices: checkSilent,
     close() {
       closing ??= (async () => {
@@ -178,6 +188,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
           });
           http.closeIdleConnections();
         });
+        // Event streams never finish by themselves: end them, and their connections close.
+        events.close();
         await stopSilenceCheck();
         await stopMaintenance();
         await httpClosed;

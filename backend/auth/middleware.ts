@@ -38,9 +38,16 @@ function refuse(ctx: Context, refusal: Refusal, log: Logger, presented: boolean)
   throw new RequestError(refusal.status, `${ctx.method} ${ctx.path}: ${refusal.message}`);
 }
 
+/**
+ * A browser's EventSource cannot send headers, so the dashboard's live stream passes its token as
+ * `?token=`; only there, and only for reading, since a URL ends up in logs and histories.
+ */
+const tokenInQuery = (ctx: Context): string | undefined =>
+  ctx.method === 'GET' && ctx.path === '/events' && typeof ctx.query.token === 'string' ? ctx.query.token : undefined;
+
 export function requireToken(deps: { db: Db; log: Logger; policy: AuthPolicy }) {
   return async function checkAccess(ctx: Context, next: Next): Promise<void> {
-    const presented = presentedToken(ctx.get('Authorization'));
+    const presented = presentedToken(ctx.get('Authorization')) ?? tokenInQuery(ctx);
     const decision = await authorize(deps.db, accessNeeded(ctx.method, ctx.path), presented, deps.policy);
     if ('status' in decision) refuse(ctx, decision, deps.log, presented !== undefined);
     ctx.state.principal = decision;

@@ -25,13 +25,19 @@ export const rolesFor = (access: Access): Role[] => ROLES.filter((role) => roleA
 const OPEN_PATHS = new Set(['/', '/health']);
 
 /**
+ * The dashboard's own files hold no fleet data (the page reads that from the API with its token),
+ * and the page must load to ask for a token at all.
+ */
+const isDashboardFile = (path: string) => path === '/ui' || path.startsWith('/ui/');
+
+/**
  * The access a request needs, from its method and path alone, before any routing. A write that is
  * not POST /metrics needs admin, so an endpoint added later (silences, tokens) is protected by
  * default; an odd spelling of a path (`/Health`, `/metrics/`) only ever needs more, never less.
  */
 export function accessNeeded(method: string, path: string): Access {
   if (method === 'OPTIONS') return 'open';
-  if (method === 'GET' || method === 'HEAD') return OPEN_PATHS.has(path) ? 'open' : 'read';
+  if (method === 'GET' || method === 'HEAD') return OPEN_PATHS.has(path) || isDashboardFile(path) ? 'open' : 'read';
   if (method === 'POST' && path === '/metrics') return 'ingest';
   return 'admin';
 }

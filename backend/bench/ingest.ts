@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { payloadPool } from './payload-pool.js';
+import { type LoadResult, postLoad } from './post-load.js';
 import { type Server, startBackend, startServer } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
@@ -13,39 +13,7 @@ const connections = Number(argument('connections', '16'));
 const duration = Number(argument('duration', '15'));
 const agents = Number(argument('agents', '1000'));
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  sent: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(server: Server, bodies: string[]): Promise<LoadResult> {
-  let next = 0;
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        path: '/metrics',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
-      },
-    ],
-  });
-  return {
-    requestsPerSecond: round(result.requests.average, 0),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    sent: result.requests.total,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
+const load = (server: Server, bodies: string[]): Promise<LoadResult> => postLoad(server.url, bodies, { connections, duration });
 
 async function main() {
   const bodies = payloadPool(agents, 20).map((p) => JSON.stringify(p));

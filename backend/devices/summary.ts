@@ -1,4 +1,5 @@
 // What GET /devices says about a device: status and the headline values of its latest sample.
+import type { SampleEvent } from '../../shared/events.js';
 import type { MetricsPayload } from '../../shared/payload.js';
 import { isSilent } from '../alerts/offline.js';
 import { type AlertRule, OFFLINE_RULE_ID, silenceLimit } from '../alerts/rules.js';
@@ -6,14 +7,8 @@ import type { DeviceWithLatest } from '../store/devices.js';
 import { readStoredPayload } from '../store/samples.js';
 import { sensorsOf } from '../subjects.js';
 
-export interface Headline {
-  timestamp: number;
-  cpu_percent: number | null;
-  memory_percent: number | null;
-  swap_percent: number | null;
-  fullest_disk: { mountpoint: string; percent: number } | null;
-  hottest_sensor: { sensor: string; current: number } | null;
-}
+/** The headline values of a sample: what GET /devices shows under `latest`, and GET /events streams. */
+export type Headline = Omit<SampleEvent, 'type' | 'device'>;
 
 export function headlineOf(payload: MetricsPayload, timestamp: number): Headline {
   // Readings that were not measured (null) take no part.
@@ -26,6 +21,13 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
     const current = reading.current;
     if (current != null && (hottest === null || current > hottest.current)) hottest = { sensor: name, current };
   }
+  let busiest: Headline['busiest_gpu'] = null;
+  for (const [i, gpu] of (payload.gpus ?? []).entries()) {
+    const utilization = gpu.utilization_percent ?? null;
+    if (busiest === null || (utilization ?? -1) > (busiest.utilization_percent ?? -1)) {
+      busiest = { name: gpu.name ?? `#${gpu.index ?? i}`, utilization_percent: utilization, temperature_c: gpu.temperature_C ?? null };
+    }
+  }
   return {
     timestamp,
     cpu_percent: payload.cpu?.total_percent ?? null,
@@ -33,6 +35,7 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
     swap_percent: payload.memory?.swap_percent ?? null,
     fullest_disk: fullest,
     hottest_sensor: hottest,
+    busiest_gpu: busiest,
   };
 }
 

@@ -13,6 +13,12 @@ async function warnings(deps: AppDeps): Promise<string[]> {
 
 export function registerStatusRoutes(router: Router, deps: AppDeps): void {
   router.get('/', (ctx) => {
+    // A browser is shown the dashboard; API clients (curl sends */*) keep the original answer.
+    ctx.vary('Accept');
+    if (ctx.get('Accept').includes('text/html')) {
+      ctx.redirect('/ui/');
+      return;
+    }
     ctx.body = { msg: 'Backend is running' };
   });
 

@@ -149,6 +149,18 @@ describe('tokens', () => {
     expect((await request(`${t.backend.url}/metrics`, { method: 'HEAD' })).status).toBe(401);
     expect(await request(`${t.backend.url}/`)).toMatchObject({ status: 200, body: { msg: 'Backend is running' } });
     expect(await request(`${t.backend.url}/health`)).toMatchObject({ status: 200, body: { status: 'ok', devices_reporting: 1 } });
+    // The dashboard's files load without a token (it then asks for one); its event stream takes the
+    // token in the URL, which nothing else does.
+    expect((await fetch(`${t.backend.url}/ui/`)).status).toBe(200);
+    expect((await request(`${t.backend.url}/alerts?token=${read}`)).status).toBe(401);
+    for (const [url, status] of [
+      [`${t.backend.url}/events`, 401],
+      [`${t.backend.url}/events?token=${read}`, 200],
+    ] as const) {
+      const stream = new AbortController();
+      expect((await fetch(url, { signal: stream.signal })).status, url).toBe(status);
+      stream.abort();
+    }
     // The original agent could only put its token in the URL; a read token works the same way.
     const basic = { Authorization: `Basic ${Buffer.from(`dashboard:${read}`).toString('base64')}` };
     expect((await request(`${t.backend.url}/alerts`, { headers: basic })).status).toBe(200);

@@ -1,0 +1,2 @@
+// CSS files are imported for esbuild to bundle; they export nothing.
+declare module '*.css';
