@@ -1,5 +1,5 @@
 // The one source of table types. Every query in backend/store is checked against these.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface DevicesTable {
   id: string;
@@ -83,6 +83,47 @@ export interface MaintenanceTable {
   value: number;
 }
 
+export type NotificationKind = 'firing' | 'resolved' | 'reminder';
+export type NotificationStatus = 'pending' | 'sent' | 'silenced';
+
+/** The outbox: one row per message owed to (or delivered to) one receiver. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  receiver: string;
+  kind: NotificationKind;
+  /** The alert announced: the fired alert (firing, reminder) or the recovery (resolved). */
+  alert_id: number;
+  /** The fired alert the problem started with. */
+  problem_alert_id: number;
+  created_at: number;
+  status: NotificationStatus;
+  next_attempt_at: number;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+/** A job only one backend may run at a time (the notification sender), held until expires_at. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  /** Matchers; null matches anything. device is a glob. */
+  device: string | null;
+  rule: string | null;
+  subject: string | null;
+  severity: Severity | null;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  author: string;
+  created_at: number;
+}
+
 export interface Database {
   devices: DevicesTable;
   samples: SamplesTable;
@@ -91,6 +132,9 @@ export interface Database {
   alert_pending: AlertPendingTable;
   rollups: RollupsTable;
   maintenance: MaintenanceTable;
+  notifications: NotificationsTable;
+  leases: LeasesTable;
+  silences: SilencesTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -101,3 +145,7 @@ export type NewAlert = Insertable<AlertsTable>;
 export type AlertStateRow = Selectable<AlertStateTable>;
 export type AlertStateUpdate = Updateable<AlertStateTable>;
 export type RollupRow = Selectable<RollupsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type NewNotification = Insertable<NotificationsTable>;
+export type SilenceRow = Selectable<SilencesTable>;
+export type NewSilence = Insertable<SilencesTable>;

@@ -1,0 +1,51 @@
+// Which receivers hear of an alert: the routes of the notifications file, first match wins unless a
+// route says `continue: true`. Pure: (alert, routes) -> deliveries.
+import type { Severity } from '../store/schema.js';
+
+export interface Route {
+  /** Matchers; null matches anything. */
+  device: ((deviceId: string) => boolean) | null;
+  rule: string | null;
+  subject: string | null;
+  severity: Severity | null;
+  receivers: readonly string[];
+  /** Remind while the problem stays open, this often; null: tell once. */
+  repeatIntervalSeconds: number | null;
+  continue: boolean;
+}
+
+/** What a route matches on: a problem as it fired (a recovery is routed by the problem it ends). */
+export interface RoutedProblem {
+  deviceId: string;
+  rule: string;
+  subject: string;
+  /** The severity the problem fired with (a recovery's own severity is always warning). */
+  severity: Severity;
+}
+
+export interface Delivery {
+  receiver: string;
+  repeatIntervalSeconds: number | null;
+}
+
+export function routeMatches(route: Route, p: RoutedProblem): boolean {
+  return (
+    (route.device === null || route.device(p.deviceId)) &&
+    (route.rule === null || route.rule === p.rule) &&
+    (route.subject === null || route.subject === p.subject) &&
+    (route.severity === null || route.severity === p.severity)
+  );
+}
+
+/** The receivers a problem goes to, each once (the first route that names it decides its repeat). */
+export function receiversFor(problem: RoutedProblem, routes: readonly Route[]): Delivery[] {
+  const out: Delivery[] = [];
+  for (const route of routes) {
+    if (!routeMatches(route, problem)) continue;
+    for (const receiver of route.receivers) {
+      if (!out.some((d) => d.receiver === receiver)) out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds });
+    }
+    if (!route.continue) break;
+  }
+  return out;
+}
