@@ -8,6 +8,7 @@ import { createMaintenance } from './maintenance.js';
 import { DatabaseOpenError, type OpenedDatabase, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
 import { RulesFileError } from './alerts/rule-set.js';
+import { NotifyFileError } from './notify/config.js';
 
 const program = new Command('fleetmon-backend')
   .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
@@ -37,7 +38,7 @@ function subcommandOptions(command: Command): RawOptions {
 
 /** Known failures end with their message and exit 1; anything else shows its stack. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError || err instanceof ListenError) {
+  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError || err instanceof NotifyFileError || err instanceof ListenError) {
     log.error(err.message);
   } else {
     log.error(err);

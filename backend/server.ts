@@ -11,6 +11,8 @@ import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
+import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
+import { type Sender, createSender } from './notify/sender.js';
 
 export interface RunningBackend {
   url: string;
@@ -19,6 +21,9 @@ export interface RunningBackend {
   schema: MigrationReport;
   maintenance: Maintenance;
   rules: RuleSet;
+  notify: NotifyConfig;
+  /** The notification sender: tests call its deliverDue() on their clock. */
+  sender: Sender;
   /** Look for silent devices now (the timer does this every few seconds); returns those that fell silent. */
   checkSilentDevices(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish, close the database. */
@@ -30,6 +35,10 @@ export interface BackendOptions {
   now?: () => number;
   /** Rules to use instead of --rules (tests). */
   rules?: RuleSet;
+  /** Notifications to use instead of --notify (tests). */
+  notify?: NotifyConfig;
+  /** How often the notification sender works the outbox, in ms; 0 turns the timer off (tests run it by hand). */
+  notifyEveryMs?: number;
   /** How long in-flight requests may take to finish on close before connections are cut. */
   shutdownGraceMs?: number;
   /** How often rollups and retention run, in ms; 0 turns the timer off (tests run it by hand). */
@@ -39,9 +48,9 @@ export interface BackendOptions {
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
-function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: string): () => Promise<void> {
+function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: string, atOnce = false): () => Promise<void> {
   if (everyMs <= 0) return async () => {};
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> = atOnce ? step().catch((err: unknown) => log.error(`${what} failed:`, err)) : Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(step).catch((err: unknown) => log.error(`${what} failed:`, err));
   }, everyMs);
@@ -82,6 +91,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 export async function startBackend(config: Config, options: BackendOptions): Promise<RunningBackend> {
   // Rules first: a mistake in the rules file should stop the start before anything is opened.
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
+  const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
   try {
@@ -106,7 +116,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   let closing: Promise<void> | undefined;
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log),
+    ingest: new IngestQueue(database.db, rules, write, options.log, notify),
     write,
     isClosing: () => closing !== undefined,
     rules,
@@ -132,7 +142,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  const checkSilent = () => checkSilentDevices(database.db, rules, now());
+  const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
   const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
@@ -146,6 +156,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     options.log,
     'database maintenance',
   );
+  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write });
+  const stopSender = repeat(options.notifyEveryMs ?? 5000, async () => void (await sender.deliverDue()), options.log, 'notification sender', true);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
@@ -154,6 +166,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     schema,
     maintenance,
     rules,
+    notify,
+    sender,
     checkSilentDevices: checkSilent,
     close() {
       closing ??= (async () => {
@@ -170,6 +184,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         });
         await stopSilenceCheck();
         await stopMaintenance();
+        await stopSender();
+        await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
         await httpClosed;
         await database.close();
       })();

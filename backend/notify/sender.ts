@@ -1,0 +1,184 @@
+// The sender: works the outbox. One backend at a time (a lease row in the database, renewed while
+// it works), each receiver's messages in order, a failed one retried with exponential backoff (the
+// ones after it wait), at most rate_limit per receiver, and a row marked sent only once its receiver
+// accepted it. Each pass also owes reminders (repeat_interval) and releases what a silence that has
+// ended held back. Time comes from `now`, so tests drive passes with deliverDue() on their clock.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/db.js';
+import {
+  insertNotification,
+  lastNotificationOf,
+  markFailed,
+  markSent,
+  noticeParts,
+  oldestPending,
+  openProblemAlerts,
+  releaseLease,
+  releaseSilenced,
+  sentSince,
+  takeLease,
+} from '../store/notifications.js';
+import type { NotificationRow } from '../store/schema.js';
+import { activeSilences } from '../store/silences.js';
+import { type WriteOptions, writeTransaction } from '../store/write-transaction.js';
+import type { NotifyConfig, ReceiverConfig } from './config.js';
+import type { Notice } from './notice.js';
+import { RECEIVER_KINDS } from './receivers/index.js';
+import { receiversFor } from './routing.js';
+import { isSilenced } from './silence.js';
+
+export const SENDER_LEASE = 'notification-sender';
+
+export interface DeliveryReport {
+  /** False when another backend holds the lease: this one sent nothing. */
+  leased: boolean;
+  sent: number;
+  failed: number;
+  /** Reminder rows written this pass. */
+  reminders: number;
+  /** Rows a silence held back, owed again since it ended. */
+  released: number;
+}
+
+export interface SenderOptions {
+  db: Db;
+  config: NotifyConfig;
+  now: () => number;
+  log: Logger;
+  write: WriteOptions;
+  /** Who holds the lease: host:pid:token, so a backend on this host can tell its holder died. */
+  owner?: string;
+  leaseSeconds?: number;
+  /** Most messages one receiver gets in one pass (the next pass goes on). */
+  maxPerPass?: number;
+  /** Send one notice to one receiver (tests may replace it); resolves once accepted. */
+  send?: (receiver: ReceiverConfig, notice: Notice) => Promise<void>;
+}
+
+export interface Sender {
+  deliverDue(): Promise<DeliveryReport>;
+  /** Give the lease up (on a clean stop), so another backend takes over at once. */
+  release(): Promise<void>;
+  owner: string;
+}
+
+/** Seconds before attempt n+1 after n failures: 10 s doubling, at most an hour. */
+export const backoffSeconds = (attempts: number): number => Math.min(10 * 2 ** Math.max(0, attempts - 1), 3600);
+
+const LEASE_SECONDS = 60;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A holder on this machine whose process is gone will never renew: no need to wait out its lease. */
+export function holderIsDead(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || pid === undefined || Number(pid) === process.pid) return false;
+  return /^\d+$/.test(pid) && !processAlive(Number(pid));
+}
+
+export function createSender(o: SenderOptions): Sender {
+  const owner = o.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const leaseSeconds = o.leaseSeconds ?? LEASE_SECONDS;
+  const maxPerPass = o.maxPerPass ?? 100;
+  const ctx = { externalUrl: o.config.externalUrl };
+  const send = o.send ?? ((receiver: ReceiverConfig, notice: Notice) => RECEIVER_KINDS[receiver.kind].send(receiver.settings, notice, ctx));
+  const lease = () => writeTransaction(o.db, (trx) => takeLease(trx, SENDER_LEASE, owner, o.now(), leaseSeconds, holderIsDead), o.write);
+
+  /** Reminders owed and silenced rows released, in one transaction. */
+  async function schedule(report: DeliveryReport): Promise<void> {
+    await writeTransaction(
+      o.db,
+      async (trx) => {
+        const now = o.now();
+        const silences = await activeSilences(trx, now);
+        for (const p of await openProblemAlerts(trx)) {
+          const problem = { deviceId: p.device_id, rule: p.rule, subject: p.subject, severity: p.severity };
+          if (isSilenced(problem, silences, now)) continue;
+          for (const d of receiversFor(problem, o.config.routes)) {
+            if (!o.config.receivers.has(d.receiver)) continue;
+            const last = await lastNotificationOf(trx, p.alert_id, d.receiver);
+            if (!last) continue;
+            if (last.status === 'silenced') {
+              await releaseSilenced(trx, last.id, now);
+              report.released++;
+            } else if (last.status === 'sent' && d.repeatIntervalSeconds !== null && now >= (last.sent_at ?? last.created_at) + d.repeatIntervalSeconds) {
+              await insertNotification(trx, { receiver: d.receiver, kind: 'reminder', alert_id: p.alert_id, problem_alert_id: p.alert_id, created_at: now, status: 'pending', next_attempt_at: now });
+              report.reminders++;
+            }
+          }
+        }
+      },
+      o.write,
+    );
+  }
+
+  async function noticeOf(row: NotificationRow): Promise<Notice> {
+    const { alert, problem, since } = await noticeParts(o.db, row);
+    return {
+      id: row.id,
+      receiver: row.receiver,
+      kind: row.kind,
+      deviceId: problem.device_id,
+      rule: problem.rule,
+      subject: problem.subject,
+      alert: problem.alert,
+      severity: problem.severity,
+      value: alert.value,
+      threshold: alert.threshold,
+      startsAt: since,
+      endsAt: row.kind === 'resolved' ? alert.timestamp : null,
+      problemAlertId: problem.id,
+    };
+  }
+
+  /** One receiver's due messages, oldest first, until one fails, none is due, or its rate limit is reached. */
+  async function deliverTo(receiver: ReceiverConfig, report: DeliveryReport): Promise<void> {
+    for (let n = 0; n < maxPerPass; n++) {
+      const row = await oldestPending(o.db, receiver.name);
+      if (!row || row.next_attempt_at > o.now()) return;
+      if ((await sentSince(o.db, receiver.name, o.now() - receiver.rateLimit.perSeconds)) >= receiver.rateLimit.max) return;
+      // Still ours? Another backend may have taken over while a receiver was slow.
+      if (!(await lease())) return;
+      const notice = await noticeOf(row);
+      try {
+        await send(receiver, notice);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const next = o.now() + backoffSeconds(row.attempts + 1);
+        await writeTransaction(o.db, (trx) => markFailed(trx, row.id, message, next), o.write);
+        o.log.warn(`notification ${row.id} to ${receiver.name} failed (attempt ${row.attempts + 1}): ${message}; next attempt in ${backoffSeconds(row.attempts + 1)} s`);
+        report.failed++;
+        return;
+      }
+      await writeTransaction(o.db, (trx) => markSent(trx, row.id, o.now()), o.write);
+      report.sent++;
+    }
+  }
+
+  return {
+    owner,
+    async deliverDue() {
+      const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0 };
+      if (o.config.receivers.size === 0) return report;
+      if (!(await lease())) return report;
+      report.leased = true;
+      await schedule(report);
+      // Receivers are independent: a slow one does not hold up the others.
+      await Promise.all([...o.config.receivers.values()].map((r) => deliverTo(r, report)));
+      return report;
+    },
+    async release() {
+      if (o.config.receivers.size === 0) return;
+      await writeTransaction(o.db, (trx) => releaseLease(trx, SENDER_LEASE, owner), o.write);
+    },
+  };
+}
