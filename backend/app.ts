@@ -11,6 +11,8 @@ import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerSilenceRoutes } from './routes/silences.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { Db } from './store/db.js';
@@ -43,6 +45,8 @@ export function createApp(deps: AppDeps): Koa {
   registerDeviceRoutes(router, deps);
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
+  registerSilenceRoutes(router, deps);
+  registerNotificationRoutes(router, deps);
 
   app.use(async (ctx, next) => {
     try {
