@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { cleanUpAfterEach, postJson, queryDb, spawnBackend, tempDir } from './helpers.js';
+import { cleanUpAfterEach, postJson, queryDb, runBackendCli, spawnBackend, tempDir } from './helpers.js';
 import { healthyExample } from './payloads.js';
 import { type HttpReceiver, startHttpReceiver } from './receivers.js';
 
@@ -48,4 +48,24 @@ routes:
   expect(receiver.accepted).toHaveLength(1);
   expect(receiver.accepted[0]!.headers.title).toBe('[FIRING] Low Disk Space on db-1 (/var)');
   expect(queryDb(db, 'select kind, status, attempts from notifications')).toEqual([{ kind: 'firing', status: 'sent', attempts: 1 }]);
+});
+
+it('`notify test` sends one message to the receiver named, and says when it was refused', async () => {
+  t.dir = tempDir();
+  receiver = await startHttpReceiver();
+  const notify = join(t.dir.path, 'notify.json');
+  writeFileSync(notify, JSON.stringify({ receivers: [{ name: 'chat', type: 'slack', url_env: 'CHAT_URL' }] }));
+  const env = { CHAT_URL: `${receiver.url}/services/T0/B0/secret` };
+  const ok = await runBackendCli(['notify', 'test', '--receiver', 'chat', '--notify', notify], env);
+  expect(ok).toMatchObject({ code: 0, output: expect.stringContaining('receiver chat accepted the test message') });
+  expect(receiver.accepted).toHaveLength(1);
+  expect(JSON.parse(receiver.accepted[0]!.body).text).toMatch(/^\[TEST\] Test notification/);
+  receiver.mode = 'fail';
+  const refused = await runBackendCli(['notify', 'test', '--receiver', 'chat'], { ...env, FLEETMON_NOTIFY: notify });
+  expect(refused.code).toBe(1);
+  expect(refused.output).toMatch(/did not accept the test message: POST http:\/\/127.0.0.1:\d+\/… answered 503/);
+  // The webhook URL is a secret: it is not in the output.
+  expect(refused.output).not.toContain('secret');
+  const unknown = await runBackendCli(['notify', 'test', '--receiver', 'pager', '--notify', notify], env);
+  expect(unknown).toMatchObject({ code: 1, output: expect.stringContaining("has no receiver 'pager'; its receivers are chat") });
 });
