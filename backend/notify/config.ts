@@ -1,10 +1,9 @@
 // The notifications file (--notify, JSON or YAML): receivers and the routes that pick them. Read and
 // checked once at start, secrets included (from the file, a file of their own, or the environment),
 // with messages that name the file, the place in it and what to write instead.
-import { readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readYamlOrJson } from '../config-file.js';
 import { DurationError, parseDurationSeconds } from '../../shared/duration.js';
 import { RECEIVER_KINDS, type ReceiverKind } from './receivers/index.js';
 import { NotifyFileError, type SecretSources, issuesText, processSecrets } from './settings.js';
@@ -125,19 +124,7 @@ export const noNotifications = (): NotifyConfig => ({ source: null, externalUrl:
 
 /** Read and check a notifications file; YAML for .yaml/.yml, JSON otherwise. */
 export function loadNotifyConfig(path: string, secrets: SecretSources = processSecrets()): NotifyConfig {
-  const yaml = /\.ya?ml$/i.test(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new NotifyFileError(`cannot read notifications file ${path}: ${(err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = yaml ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    throw new NotifyFileError(`notifications file ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
-  }
+  const data = readYamlOrJson(path, 'notifications file', (message) => new NotifyFileError(message));
   try {
     return buildNotifyConfig(data, path, secrets);
   } catch (err) {
