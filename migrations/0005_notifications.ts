@@ -22,9 +22,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .addColumn('sent_at', 'real')
     .execute();
-  // The sender takes each receiver's oldest pending row; reminders look up a problem's last one.
+  // The sender takes each receiver's oldest pending row and counts what it sent lately (rate
+  // limit); reminders look up a problem's last row; GET /notifications lists by status.
   await db.schema.createIndex('notifications_receiver_status').on('notifications').columns(['receiver', 'status', 'id']).execute();
+  await db.schema.createIndex('notifications_receiver_sent').on('notifications').columns(['receiver', 'sent_at']).execute();
   await db.schema.createIndex('notifications_problem').on('notifications').columns(['problem_alert_id', 'receiver']).execute();
+  await db.schema.createIndex('notifications_status').on('notifications').columns(['status', 'id']).execute();
 
   await db.schema
     .createTable('leases')

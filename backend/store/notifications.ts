@@ -52,8 +52,10 @@ const row = (receiver: string, kind: NotificationKind, alertId: number, problemA
 });
 
 /** A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it. */
-export const oldestPending = (db: Db, receiver: string): Promise<NotificationRow | undefined> =>
-  db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').orderBy('id').limit(1).executeTakeFirst();
+export const oldestPendingQuery = (db: Db, receiver: string) =>
+  db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').orderBy('id').limit(1);
+
+export const oldestPending = (db: Db, receiver: string): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver).executeTakeFirst();
 
 export async function markSent(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable('notifications').set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), last_error: null })).where('id', '=', id).execute();
@@ -68,15 +70,12 @@ export async function markFailed(db: Db, id: number, error: string, nextAttemptA
 }
 
 /** How many messages a receiver was sent since a time (its rate limit). */
+export const sentSinceQuery = (db: Db, receiver: string, since: number) =>
+  // Only a sent row has a sent_at.
+  db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).where('receiver', '=', receiver).where('sent_at', '>', since);
+
 export async function sentSince(db: Db, receiver: string, since: number): Promise<number> {
-  const r = await db
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('receiver', '=', receiver)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>', since)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+  return Number((await sentSinceQuery(db, receiver, since).executeTakeFirstOrThrow()).n);
 }
 
 /** What a notice is made of: the row with its alert and the problem's fired alert. */
@@ -98,15 +97,10 @@ export const openProblemAlerts = (db: Db) =>
     .execute();
 
 /** The newest message of a problem to a receiver. */
-export const lastNotificationOf = (db: Db, problemAlertId: number, receiver: string) =>
-  db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('problem_alert_id', '=', problemAlertId)
-    .where('receiver', '=', receiver)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+export const lastNotificationQuery = (db: Db, problemAlertId: number, receiver: string) =>
+  db.selectFrom('notifications').selectAll().where('problem_alert_id', '=', problemAlertId).where('receiver', '=', receiver).orderBy('id', 'desc').limit(1);
+
+export const lastNotificationOf = (db: Db, problemAlertId: number, receiver: string) => lastNotificationQuery(db, problemAlertId, receiver).executeTakeFirst();
 
 export async function insertNotification(db: Db, n: NewNotification): Promise<void> {
   await db.insertInto('notifications').values(n).execute();
@@ -126,7 +120,9 @@ export interface NotificationFilter {
 }
 
 /** The outbox, newest first; `failing` is pending with at least one failed attempt. */
-export function listNotifications(db: Db, f: NotificationFilter) {
+export const listNotifications = (db: Db, f: NotificationFilter) => listNotificationsQuery(db, f).execute();
+
+export function listNotificationsQuery(db: Db, f: NotificationFilter) {
   let q = db
     .selectFrom('notifications')
     .innerJoin('alerts', 'alerts.id', 'notifications.alert_id')
@@ -151,7 +147,7 @@ export function listNotifications(db: Db, f: NotificationFilter) {
   else if (f.status !== undefined) q = q.where('notifications.status', '=', f.status);
   if (f.receiver !== undefined) q = q.where('notifications.receiver', '=', f.receiver);
   if (f.beforeId !== undefined) q = q.where('notifications.id', '<', f.beforeId);
-  return q.orderBy('notifications.id', 'desc').limit(f.limit).execute();
+  return q.orderBy('notifications.id', 'desc').limit(f.limit);
 }
 
 /**
