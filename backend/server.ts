@@ -13,6 +13,7 @@ import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
 import { type Sender, createSender } from './notify/sender.js';
+import { pendingForUnknownReceivers } from './store/notifications.js';
 
 export interface RunningBackend {
   url: string;
@@ -157,6 +158,9 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     'database maintenance',
   );
   const sender = createSender({ db: database.db, config: notify, now, log: options.log, write });
+  for (const { receiver, n } of await pendingForUnknownReceivers(database.db, [...notify.receivers.keys()])) {
+    options.log.warn(`${n} notification(s) wait for receiver '${receiver}', which the notifications file no longer has: add it back to send them (GET /notifications?receiver=${receiver})`);
+  }
   const stopSender = repeat(options.notifyEveryMs ?? 5000, async () => void (await sender.deliverDue()), options.log, 'notification sender', true);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {

@@ -164,12 +164,23 @@ export function createSender(o: SenderOptions): Sender {
     }
   }
 
+  /** Whether this backend held the lease at its last pass: a change is worth a line in the log. */
+  let holding: boolean | undefined;
+  const noteHolding = (now: boolean) => {
+    if (now === holding) return;
+    if (now) o.log.info(`sending notifications: this backend holds the sender lease (${owner})`);
+    else if (holding !== undefined) o.log.info('another backend holds the notification sender lease: this one sends nothing until it is free');
+    holding = now;
+  };
+
   return {
     owner,
     async deliverDue() {
       const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0 };
       if (o.config.receivers.size === 0) return report;
-      if (!(await lease())) return report;
+      const leased = await lease();
+      noteHolding(leased);
+      if (!leased) return report;
       report.leased = true;
       await schedule(report);
       // Receivers are independent: a slow one does not hold up the others.

@@ -169,3 +169,10 @@ export async function takeLease(db: Db, name: string, owner: string, now: number
 export async function releaseLease(db: Db, name: string, owner: string): Promise<void> {
   await db.deleteFrom('leases').where('name', '=', name).where('owner', '=', owner).execute();
 }
+
+/** Receivers that are owed messages but are not in the notifications file (renamed or removed). */
+export async function pendingForUnknownReceivers(db: Db, known: readonly string[]): Promise<{ receiver: string; n: number }[]> {
+  let q = db.selectFrom('notifications').select(['receiver', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'pending');
+  if (known.length > 0) q = q.where('receiver', 'not in', known);
+  return q.groupBy('receiver').execute();
+}

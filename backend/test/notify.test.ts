@@ -341,6 +341,30 @@ describe('one sender per database', () => {
   });
 });
 
+describe('GET /notifications', () => {
+  it('pages through the outbox, newest first, by status and receiver', async () => {
+    const hook = await startHttpReceiver();
+    hook.mode = 'fail';
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am' }] }), [hook]);
+    for (const d of ['db-1', 'db-2', 'db-3']) await post(ctx, disk(d, 97));
+    await ctx.backend.sender.deliverDue();
+    type Row = { id: number; device: string; status: string; kind: string; attempts: number; last_error: string | null };
+    const first = await request<Row[]>(`${ctx.backend.url}/notifications?limit=2`);
+    expect(first.body.map((r) => r.device)).toEqual(['db-3', 'db-2']);
+    const cursor = first.headers.get('x-next-cursor');
+    expect(first.headers.get('link')).toBe(`</notifications?limit=2&before=${cursor}>; rel="next"`);
+    const second = await request<Row[]>(`${ctx.backend.url}/notifications?limit=2&before=${cursor}`);
+    expect(second.body).toEqual([expect.objectContaining({ device: 'db-1', kind: 'firing', status: 'pending', attempts: 1, last_error: expect.stringMatching(/503/) })]);
+    expect(second.headers.get('x-next-cursor')).toBeNull();
+    expect((await request<Row[]>(`${ctx.backend.url}/notifications?status=failing`)).body.map((r) => r.device)).toEqual(['db-1']);
+    expect((await request<Row[]>(`${ctx.backend.url}/notifications?status=sent`)).body).toEqual([]);
+    expect((await request<Row[]>(`${ctx.backend.url}/notifications?receiver=other`)).body).toEqual([]);
+    const bad = await request<{ error: string }>(`${ctx.backend.url}/notifications?status=lost`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/status must be one of pending, sent, silenced, failing/);
+  });
+});
+
 describe('the notifications file', () => {
   it('names the place of a mistake', () => {
     const env = { env: { SMTP_PASSWORD: 'x' }, readFile: () => 'x' };
