@@ -4,6 +4,7 @@
 // accepted it. Each pass also owes reminders (repeat_interval) and releases what a silence that has
 // ended held back. Time comes from `now`, so tests drive passes with deliverDue() on their clock.
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
@@ -48,7 +49,7 @@ export interface SenderOptions {
   now: () => number;
   log: Logger;
   write: WriteOptions;
-  /** Who holds the lease: host:pid:token, so a backend on this host can tell its holder died. */
+  /** Who holds the lease (leaseOwner()), so a backend on this host can tell its holder died. */
   owner?: string;
   leaseSeconds?: number;
   /** Most messages one receiver gets in one pass (the next pass goes on). */
@@ -78,15 +79,34 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** A holder on this machine whose process is gone will never renew: no need to wait out its lease. */
+/**
+ * The process-id namespace this process lives in (Linux): containers on one host may share a host
+ * name, and a pid means something only within its namespace. '' where it cannot be told.
+ */
+function pidNamespace(): string {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Who holds the lease: host:pid:pid-namespace:token. */
+export const leaseOwner = (): string => `${hostname()}:${process.pid}:${pidNamespace()}:${randomUUID().slice(0, 8)}`;
+
+/**
+ * A holder on this machine, in our pid namespace, whose process is gone will never renew: no need
+ * to wait out its lease. Anywhere else (another host, another container) only expiry tells.
+ */
 export function holderIsDead(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || pid === undefined || Number(pid) === process.pid) return false;
-  return /^\d+$/.test(pid) && !processAlive(Number(pid));
+  const [host, pid, namespace] = owner.split(':');
+  const ours = pidNamespace();
+  if (host !== hostname() || ours === '' || namespace !== ours || pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+  return !processAlive(Number(pid));
 }
 
 export function createSender(o: SenderOptions): Sender {
-  const owner = o.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const owner = o.owner ?? leaseOwner();
   const leaseSeconds = o.leaseSeconds ?? LEASE_SECONDS;
   const maxPerPass = o.maxPerPass ?? 100;
   const ctx = { externalUrl: o.config.externalUrl };
