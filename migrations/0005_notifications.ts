@@ -10,6 +10,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('receiver', 'text', (c) => c.notNull())
     // firing / resolved / reminder (a repeat while the problem stays open)
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('firing', 'resolved', 'reminder')`))
+    // Messages of one group (a route's group_by: `device=db-1`, `rule=cpu_high`) go out together; null: alone.
+    .addColumn('group_key', 'text')
     // The alert announced: the fired alert for firing and reminder, the recovery for resolved.
     .addColumn('alert_id', 'integer', (c) => c.notNull().references('alerts.id'))
     // The fired alert the problem started with (equal to alert_id except for resolved).

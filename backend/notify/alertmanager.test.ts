@@ -8,6 +8,6 @@ it("computes Prometheus' label-set fingerprint (prometheus/common model signatur
 });
 
 it('prints groupKey like Go prints a LabelSet, names sorted and values quoted', () => {
-  const message = alertmanagerMessage({ ...testNotice('am', 0), deviceId: 'db "1"', rule: 'r', subject: '/' }, { externalUrl: 'http://x' });
+  const message = alertmanagerMessage([{ ...testNotice('am', 0), deviceId: 'db "1"', rule: 'r', subject: '/' }], { externalUrl: 'http://x' });
   expect(message.groupKey).toBe('{}:{device="db \\"1\\"", rule="r", subject="/"}');
 });

@@ -1,6 +1,6 @@
 // The Alertmanager webhook payload (version 4), as prometheus/alertmanager's notify/webhook Message
 // and template.Data encode it, for one notice. Pure.
-import { type Notice, type SendContext, descriptionOf, linkOf, summaryOf } from './notice.js';
+import { type Batch, type Notice, type SendContext, descriptionOf, linkOf, summaryOf } from './notice.js';
 
 type KV = Record<string, string>;
 
@@ -69,30 +69,44 @@ const REASON: Record<Notice['kind'], string> = {
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
-export function alertmanagerMessage(n: Notice, ctx: SendContext): AlertmanagerMessage {
-  const status = n.kind === 'resolved' ? 'resolved' : 'firing';
+function alertOf(n: Notice, ctx: SendContext): AlertmanagerAlert {
   const labels: KV = { alertname: n.alert, device: n.deviceId, rule: n.rule, subject: n.subject, severity: n.severity };
-  const annotations: KV = { summary: summaryOf(n), description: descriptionOf(n) };
-  // Without grouping, each problem is its own group: what tells problems apart.
-  const groupLabels: KV = { device: n.deviceId, rule: n.rule, subject: n.subject };
   return {
-    receiver: n.receiver,
+    status: n.kind === 'resolved' ? 'resolved' : 'firing',
+    labels,
+    annotations: { summary: summaryOf(n), description: descriptionOf(n) },
+    startsAt: iso(n.startsAt),
+    endsAt: n.endsAt === null ? GO_ZERO_TIME : iso(n.endsAt),
+    generatorURL: linkOf(n, ctx),
+    fingerprint: fingerprintOf(labels),
+  };
+}
+
+/** What every map has alike (Alertmanager's commonLabels and commonAnnotations). */
+function common(maps: readonly KV[]): KV {
+  const [first, ...rest] = maps;
+  const out: KV = {};
+  for (const [k, v] of Object.entries(first ?? {})) if (rest.every((m) => m[k] === v)) out[k] = v;
+  return out;
+}
+
+/** One message for one notice or a group of them (a route's group_by), as Alertmanager sends a group. */
+export function alertmanagerMessage(b: Batch, ctx: SendContext): AlertmanagerMessage {
+  const alerts = b.map((n) => alertOf(n, ctx));
+  const status = alerts.some((a) => a.status === 'firing') ? 'firing' : 'resolved';
+  // Without group_by each problem is its own group; with it, what the group's alerts share.
+  const groupLabels = common(b.map((n) => ({ device: n.deviceId, rule: n.rule, subject: n.subject })));
+  const kinds = new Set(b.map((n) => n.kind));
+  const reason =
+    kinds.size === 1 ? REASON[b[0].kind] : status === 'resolved' ? 'all alerts resolved' : kinds.has('resolved') ? 'some alerts resolved' : 'new alerts added';
+  return {
+    receiver: b[0].receiver,
     status,
-    alerts: [
-      {
-        status,
-        labels,
-        annotations,
-        startsAt: iso(n.startsAt),
-        endsAt: n.endsAt === null ? GO_ZERO_TIME : iso(n.endsAt),
-        generatorURL: linkOf(n, ctx),
-        fingerprint: fingerprintOf(labels),
-      },
-    ],
-    notification_reason: REASON[n.kind],
+    alerts,
+    notification_reason: reason,
     groupLabels,
-    commonLabels: labels,
-    commonAnnotations: annotations,
+    commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)),
     routeLabels: {},
     externalURL: ctx.externalUrl,
     version: '4',

@@ -35,6 +35,8 @@ const routeSchema = z.strictObject({
   receivers: oneOrMany,
   repeat_interval: duration.optional(),
   continue: z.boolean().optional(),
+  group_by: z.enum(['device', 'rule']).optional(),
+  group_wait: duration.optional(),
 });
 
 const notifyFileSchema = z.strictObject({
@@ -65,6 +67,9 @@ export interface NotifyConfig {
   receivers: ReadonlyMap<string, ReceiverConfig>;
   routes: readonly Route[];
 }
+
+/** How long the first message of a group waits for others, unless group_wait says. */
+export const DEFAULT_GROUP_WAIT_SECONDS = 30;
 
 /** Without rate_limit a receiver gets at most this many messages a minute (a flapping fleet must not flood a phone). */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 30, perSeconds: 60 };
@@ -99,6 +104,7 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
   });
   const routes = (spec.routes ?? []).map((r, i): Route => {
     const where = `routes.${i}`;
+    if (r.group_wait !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.group_wait applies only with group_by (device or rule)`);
     const names = typeof r.receivers === 'string' ? [r.receivers] : r.receivers;
     for (const n of names) {
       if (!receivers.has(n)) throw new NotifyFileError(`${where}.receivers: no receiver is named '${n}'; the receivers are ${[...receivers.keys()].join(', ')}`);
@@ -111,6 +117,8 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
       receivers: names,
       repeatIntervalSeconds: r.repeat_interval === undefined ? null : seconds(r.repeat_interval, `${where}.repeat_interval`),
       continue: r.continue ?? false,
+      groupBy: r.group_by ?? null,
+      groupWaitSeconds: r.group_wait === undefined ? DEFAULT_GROUP_WAIT_SECONDS : seconds(r.group_wait, `${where}.group_wait`),
     };
   });
   for (const r of routes) {

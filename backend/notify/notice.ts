@@ -55,8 +55,34 @@ export function descriptionOf(n: Notice): string {
 export const linkOf = (n: Notice, ctx: SendContext): string =>
   `${ctx.externalUrl.replace(/\/+$/, '')}/alerts?device=${encodeURIComponent(n.deviceId)}&rule=${encodeURIComponent(n.rule)}`;
 
+/** What one send carries: one notice, or several of one group (a route's group_by). */
+export type Batch = readonly [Notice, ...Notice[]];
+
+const allResolved = (b: Batch) => b.every((n) => n.kind === 'resolved');
+
+/** Whether a batch announces a critical problem that is still open (a phone should ring). */
+export const isUrgent = (b: Batch): boolean => b.some((n) => n.severity === 'critical' && n.kind !== 'resolved');
+
+/** "[FIRING:3] Low Disk Space on db-1 (/var) and 2 more" for a group; titleOf for one. */
+export function batchTitle(b: Batch): string {
+  if (b.length === 1) return titleOf(b[0]);
+  return `[${allResolved(b) ? 'RESOLVED' : 'FIRING'}:${b.length}] ${summaryOf(b[0])} and ${b.length - 1} more`;
+}
+
+export function batchDescription(b: Batch): string {
+  if (b.length === 1) return descriptionOf(b[0]);
+  return b.map((n) => `${titleOf(n)}\n${descriptionOf(n)}`).join('\n\n');
+}
+
+/** Where to look: the problem, or the device's alerts for a group of one device, or all alerts. */
+export function batchLink(b: Batch, ctx: SendContext): string {
+  if (b.length === 1) return linkOf(b[0], ctx);
+  const base = ctx.externalUrl.replace(/\/+$/, '');
+  return b.every((n) => n.deviceId === b[0].deviceId) ? `${base}/alerts?device=${encodeURIComponent(b[0].deviceId)}` : `${base}/alerts`;
+}
+
 /** A message for the chat receivers: title, description, link. */
-export const plainTextOf = (n: Notice, ctx: SendContext): string => `${titleOf(n)}\n${descriptionOf(n)}\n${linkOf(n, ctx)}`;
+export const plainTextOf = (b: Batch, ctx: SendContext): string => `${batchTitle(b)}\n${batchDescription(b)}\n${batchLink(b, ctx)}`;
 
 /** A notice that tests a receiver (`fleetmon-backend notify test`). */
 export function testNotice(receiver: string, now: number): Notice {

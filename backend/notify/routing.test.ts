@@ -4,7 +4,8 @@ import { type Route, receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
 import type { SilenceRow } from '../store/schema.js';
 
-const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, ...r });
+const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, groupBy: null, groupWaitSeconds: 30, ...r });
+const alone = { groupKey: null, groupWaitSeconds: 0 };
 const diskOnDb1 = { deviceId: 'db-1', rule: 'disk_space_low', subject: '/var', severity: 'critical' as const };
 
 describe('receiversFor', () => {
@@ -16,18 +17,23 @@ describe('receiversFor', () => {
       route({ receivers: ['chat'] }),
     ];
     expect(receiversFor(diskOnDb1, routes)).toEqual([
-      { receiver: 'phone', repeatIntervalSeconds: 14400 },
-      { receiver: 'mail', repeatIntervalSeconds: null },
+      { receiver: 'phone', repeatIntervalSeconds: 14400, ...alone },
+      { receiver: 'mail', repeatIntervalSeconds: null, ...alone },
     ]);
-    expect(receiversFor({ ...diskOnDb1, deviceId: 'web-1' }, routes)).toEqual([{ receiver: 'web', repeatIntervalSeconds: null }]);
-    expect(receiversFor({ ...diskOnDb1, deviceId: 'nas', severity: 'warning' }, routes)).toEqual([{ receiver: 'chat', repeatIntervalSeconds: null }]);
+    expect(receiversFor({ ...diskOnDb1, deviceId: 'web-1' }, routes)).toEqual([{ receiver: 'web', repeatIntervalSeconds: null, ...alone }]);
+    expect(receiversFor({ ...diskOnDb1, deviceId: 'nas', severity: 'warning' }, routes)).toEqual([{ receiver: 'chat', repeatIntervalSeconds: null, ...alone }]);
   });
 
   it('matches rule, subject and severity exactly; no route, no receiver', () => {
     expect(receiversFor(diskOnDb1, [route({ rule: 'cpu_high', receivers: ['a'] }), route({ subject: '/', receivers: ['b'] }), route({ severity: 'warning', receivers: ['c'] })])).toEqual([]);
-    expect(receiversFor(diskOnDb1, [route({ rule: 'disk_space_low', subject: '/var', receivers: ['a'] })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null }]);
+    expect(receiversFor(diskOnDb1, [route({ rule: 'disk_space_low', subject: '/var', receivers: ['a'] })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, ...alone }]);
     expect(receiversFor(diskOnDb1, [])).toEqual([]);
   });
+});
+
+it('puts a message in the group of its route: the device or the rule', () => {
+  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'device' })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'device=db-1', groupWaitSeconds: 30 }]);
+  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'rule', groupWaitSeconds: 5 })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'rule=disk_space_low', groupWaitSeconds: 5 }]);
 });
 
 describe('isSilenced', () => {

@@ -12,6 +12,10 @@ export interface Route {
   /** Remind while the problem stays open, this often; null: tell once. */
   repeatIntervalSeconds: number | null;
   continue: boolean;
+  /** Send the problems of one device (or one rule) that come close together as one message. */
+  groupBy: 'device' | 'rule' | null;
+  /** How long a group's first message waits for others to join it. */
+  groupWaitSeconds: number;
 }
 
 /** What a route matches on: a problem as it fired (a recovery is routed by the problem it ends). */
@@ -26,7 +30,13 @@ export interface RoutedProblem {
 export interface Delivery {
   receiver: string;
   repeatIntervalSeconds: number | null;
+  /** The group the message joins (`device=db-1`), null when it goes alone, and how long it waits for others. */
+  groupKey: string | null;
+  groupWaitSeconds: number;
 }
+
+const groupKeyOf = (route: Route, p: RoutedProblem): string | null =>
+  route.groupBy === 'device' ? `device=${p.deviceId}` : route.groupBy === 'rule' ? `rule=${p.rule}` : null;
 
 export function routeMatches(route: Route, p: RoutedProblem): boolean {
   return (
@@ -43,7 +53,9 @@ export function receiversFor(problem: RoutedProblem, routes: readonly Route[]): 
   for (const route of routes) {
     if (!routeMatches(route, problem)) continue;
     for (const receiver of route.receivers) {
-      if (!out.some((d) => d.receiver === receiver)) out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds });
+      if (out.some((d) => d.receiver === receiver)) continue;
+      const groupKey = groupKeyOf(route, problem);
+      out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds, groupKey, groupWaitSeconds: groupKey === null ? 0 : route.groupWaitSeconds });
     }
     if (!route.continue) break;
   }

@@ -16,6 +16,7 @@ import {
   noticeParts,
   oldestPending,
   openProblemAlerts,
+  pendingOfGroup,
   releaseLease,
   releaseSilenced,
   sentSince,
@@ -25,7 +26,7 @@ import type { NotificationRow } from '../store/schema.js';
 import { activeSilences } from '../store/silences.js';
 import { type WriteOptions, writeTransaction } from '../store/write-transaction.js';
 import type { NotifyConfig, ReceiverConfig } from './config.js';
-import type { Notice } from './notice.js';
+import type { Batch, Notice } from './notice.js';
 import { RECEIVER_KINDS } from './receivers/index.js';
 import { receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
@@ -55,7 +56,7 @@ export interface SenderOptions {
   /** Most messages one receiver gets in one pass (the next pass goes on). */
   maxPerPass?: number;
   /** Send one notice to one receiver (tests may replace it); resolves once accepted. */
-  send?: (receiver: ReceiverConfig, notice: Notice) => Promise<void>;
+  send?: (receiver: ReceiverConfig, batch: Batch) => Promise<void>;
 }
 
 export interface Sender {
@@ -69,6 +70,9 @@ export interface Sender {
 export const backoffSeconds = (attempts: number): number => Math.min(10 * 2 ** Math.max(0, attempts - 1), 3600);
 
 const LEASE_SECONDS = 60;
+
+/** Most alerts one grouped message carries; the rest follow in the next. */
+const MAX_GROUP = 50;
 
 function processAlive(pid: number): boolean {
   try {
@@ -110,7 +114,7 @@ export function createSender(o: SenderOptions): Sender {
   const leaseSeconds = o.leaseSeconds ?? LEASE_SECONDS;
   const maxPerPass = o.maxPerPass ?? 100;
   const ctx = { externalUrl: o.config.externalUrl };
-  const send = o.send ?? ((receiver: ReceiverConfig, notice: Notice) => RECEIVER_KINDS[receiver.kind].send(receiver.settings, notice, ctx));
+  const send = o.send ?? ((receiver: ReceiverConfig, batch: Batch) => RECEIVER_KINDS[receiver.kind].send(receiver.settings, batch, ctx));
   const lease = () => writeTransaction(o.db, (trx) => takeLease(trx, SENDER_LEASE, owner, o.now(), leaseSeconds, holderIsDead), o.write);
 
   /** Reminders owed and silenced rows released, in one transaction. */
@@ -131,7 +135,7 @@ export function createSender(o: SenderOptions): Sender {
               await releaseSilenced(trx, last.id, now);
               report.released++;
             } else if (last.status === 'sent' && d.repeatIntervalSeconds !== null && now >= (last.sent_at ?? last.created_at) + d.repeatIntervalSeconds) {
-              await insertNotification(trx, { receiver: d.receiver, kind: 'reminder', alert_id: p.alert_id, problem_alert_id: p.alert_id, created_at: now, status: 'pending', next_attempt_at: now });
+              await insertNotification(trx, { receiver: d.receiver, kind: 'reminder', group_key: null, alert_id: p.alert_id, problem_alert_id: p.alert_id, created_at: now, status: 'pending', next_attempt_at: now });
               report.reminders++;
             }
           }
@@ -168,19 +172,22 @@ export function createSender(o: SenderOptions): Sender {
       if ((await sentSince(o.db, receiver.name, o.now() - receiver.rateLimit.perSeconds)) >= receiver.rateLimit.max) return;
       // Still ours? Another backend may have taken over while a receiver was slow.
       if (!(await lease())) return;
-      const notice = await noticeOf(row);
+      // A group goes out as one message once its first one is due.
+      const rows = row.group_key === null ? [row] : await pendingOfGroup(o.db, receiver.name, row.group_key, MAX_GROUP);
+      const notices = await Promise.all(rows.map(noticeOf));
+      const batch: Batch = [notices[0]!, ...notices.slice(1)];
       try {
-        await send(receiver, notice);
+        await send(receiver, batch);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         const next = o.now() + backoffSeconds(row.attempts + 1);
-        await writeTransaction(o.db, (trx) => markFailed(trx, row.id, message, next), o.write);
+        await writeTransaction(o.db, async (trx) => { for (const r of rows) await markFailed(trx, r.id, message, next); }, o.write);
         o.log.warn(`notification ${row.id} to ${receiver.name} failed (attempt ${row.attempts + 1}): ${message}; next attempt in ${backoffSeconds(row.attempts + 1)} s`);
-        report.failed++;
+        report.failed += rows.length;
         return;
       }
-      await writeTransaction(o.db, (trx) => markSent(trx, row.id, o.now()), o.write);
-      report.sent++;
+      await writeTransaction(o.db, async (trx) => { for (const r of rows) await markSent(trx, r.id, o.now()); }, o.write);
+      report.sent += rows.length;
     }
   }
 

@@ -10,5 +10,5 @@ export async function sendTestMessage(config: NotifyConfig, receiverName: string
   if (!receiver) {
     throw new NotifyFileError(`${config.source ?? 'the notifications file'} has no receiver '${receiverName}'; its receivers are ${[...config.receivers.keys()].join(', ') || '(none)'}`);
   }
-  await RECEIVER_KINDS[receiver.kind].send(receiver.settings, testNotice(receiverName, now), { externalUrl: config.externalUrl });
+  await RECEIVER_KINDS[receiver.kind].send(receiver.settings, [testNotice(receiverName, now)], { externalUrl: config.externalUrl });
 }

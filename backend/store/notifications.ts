@@ -1,7 +1,7 @@
 // The outbox: messages owed to receivers, written in the transaction that stores their alert, and
 // worked by the sender (backend/notify/sender.ts) in id order per receiver.
 import type { NotifyConfig } from '../notify/config.js';
-import { receiversFor } from '../notify/routing.js';
+import { type Delivery, receiversFor } from '../notify/routing.js';
 import { isSilenced } from '../notify/silence.js';
 import type { StoredTransition } from './alerts.js';
 import type { Db } from './db.js';
@@ -21,9 +21,10 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
     const routed = { deviceId, rule: t.rule, subject: t.subject, severity: problem.severity };
     const silenced = isSilenced(routed, silences, now);
     if (t.kind === 'fired') {
-      for (const d of receiversFor(routed, config.routes)) rows.push(row(d.receiver, 'firing', alertId, alertId, now, silenced ? 'silenced' : 'pending'));
+      for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, silenced ? 'silenced' : 'pending'));
       continue;
     }
+    const routedNow = receiversFor(routed, config.routes);
     // Told of the problem: a row that was (or will be) sent; a problem held back by a silence ends untold.
     const told = await db
       .selectFrom('notifications')
@@ -34,26 +35,36 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
       .execute();
     for (const { receiver } of told) {
       if (config.receivers.get(receiver)?.sendResolved === false) continue;
-      rows.push(row(receiver, 'resolved', alertId, problem.alertId, now, silenced ? 'silenced' : 'pending'));
+      // Grouped as the route that picks the receiver now groups (alone if none does any more).
+      const d = routedNow.find((x) => x.receiver === receiver) ?? { receiver, groupKey: null, groupWaitSeconds: 0 };
+      rows.push(row(d, 'resolved', alertId, problem.alertId, now, silenced ? 'silenced' : 'pending'));
     }
   }
   if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
   return rows.length;
 }
 
-const row = (receiver: string, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, status: NotificationStatus): NewNotification => ({
-  receiver,
+type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds'>;
+
+const row = (d: Destination, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, status: NotificationStatus): NewNotification => ({
+  receiver: d.receiver,
   kind,
+  group_key: d.groupKey,
   alert_id: alertId,
   problem_alert_id: problemAlertId,
   created_at: now,
   status,
-  next_attempt_at: now,
+  // A group's first message waits for the others to join it.
+  next_attempt_at: now + d.groupWaitSeconds,
 });
 
 /** A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it. */
 export const oldestPendingQuery = (db: Db, receiver: string) =>
   db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').orderBy('id').limit(1);
+
+/** The pending messages of one group of a receiver, oldest first: they go out as one. */
+export const pendingOfGroup = (db: Db, receiver: string, groupKey: string, limit: number): Promise<NotificationRow[]> =>
+  db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').where('group_key', '=', groupKey).orderBy('id').limit(limit).execute();
 
 export const oldestPending = (db: Db, receiver: string): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver).executeTakeFirst();
 

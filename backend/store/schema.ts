@@ -91,6 +91,8 @@ export interface NotificationsTable {
   id: Generated<number>;
   receiver: string;
   kind: NotificationKind;
+  /** Messages of one group (a route's group_by, e.g. `device=db-1`) go out together; null: alone. */
+  group_key: string | null;
   /** The alert announced: the fired alert (firing, reminder) or the recovery (resolved). */
   alert_id: number;
   /** The fired alert the problem started with. */

@@ -213,6 +213,40 @@ describe('routes, reminders and recoveries', () => {
   });
 });
 
+describe('grouping', () => {
+  it('group_by device: what fires on one machine within group_wait goes out as one message', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am', group_by: 'device', group_wait: '30s' }] }), [hook]);
+    await post(ctx, disk('db-1', 97));
+    ctx.clock += 10;
+    await post(ctx, { ...disk('db-1', 97), cpu: { total_percent: 99 } });
+    await post(ctx, disk('db-2', 97));
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 0 });
+    ctx.clock += 20;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 2 });
+    expect(hook.accepted).toHaveLength(1);
+    const grouped = json(hook, 0);
+    expect(grouped.groupLabels).toEqual({ device: 'db-1' });
+    expect(grouped.groupKey).toBe('{}:{device="db-1"}');
+    expect(grouped.commonLabels).toEqual({ device: 'db-1', severity: 'critical' });
+    expect((grouped.alerts as { labels: { rule: string } }[]).map((a) => a.labels.rule)).toEqual(['disk_space_low', 'cpu_high']);
+    ctx.clock += 10;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect((json(hook, 1).alerts as unknown[]).length).toBe(1);
+  });
+
+  it('a grouped message to a phone says how many', async () => {
+    const phone = await startHttpReceiver();
+    const ctx = await start(() => ({ receivers: [{ name: 'phone', type: 'ntfy', url: phone.url }], routes: [{ receivers: 'phone', group_by: 'rule' }] }), [phone]);
+    await post(ctx, disk('db-1', 97));
+    await post(ctx, disk('db-2', 97));
+    ctx.clock += 30;
+    await ctx.backend.sender.deliverDue();
+    expect(phone.accepted.map((r) => r.headers.title)).toEqual(['[FIRING:2] Low Disk Space on db-1 (/var) and 1 more']);
+    expect(phone.accepted[0]!.body).toContain('[FIRING] Low Disk Space on db-2 (/var)');
+  });
+});
+
 describe('silences', () => {
   it('records a silenced alert but sends nothing, then notifies what is still open when the silence ends', async () => {
     const hook = await startHttpReceiver();

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { alertmanagerMessage } from '../alertmanager.js';
-import type { Notice, SendContext } from '../notice.js';
+import type { Batch, SendContext } from '../notice.js';
 import { type SecretSources, checkSettings } from '../settings.js';
 import { DurationError, parseDurationSeconds } from '../../../shared/duration.js';
 import { NotifyFileError } from '../settings.js';
@@ -29,7 +29,7 @@ export const command = {
     }
     return { argv: c.argv, timeoutMs };
   },
-  send(s: CommandSettings, n: Notice, ctx: SendContext): Promise<void> {
+  send(s: CommandSettings, b: Batch, ctx: SendContext): Promise<void> {
     return new Promise((resolve, reject) => {
       const [program, ...args] = s.argv as [string, ...string[]];
       const child = spawn(program, args, { stdio: ['pipe', 'ignore', 'pipe'], timeout: s.timeoutMs });
@@ -42,7 +42,7 @@ export const command = {
       });
       // A program that exits without reading its input is its own business: ignore EPIPE.
       child.stdin.on('error', () => {});
-      child.stdin.end(JSON.stringify(alertmanagerMessage(n, ctx)));
+      child.stdin.end(JSON.stringify(alertmanagerMessage(b, ctx)));
     });
   },
 };

@@ -1,7 +1,7 @@
 // email over SMTP (nodemailer): accepted means the server accepted every recipient.
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
-import { type Notice, type SendContext, descriptionOf, linkOf, titleOf } from '../notice.js';
+import { type Batch, type SendContext, batchDescription, batchLink, batchTitle } from '../notice.js';
 import { type SecretSources, NotifyFileError, checkSettings, readSecret } from '../settings.js';
 
 const schema = z.strictObject({
@@ -45,7 +45,7 @@ export const email = {
       to: typeof c.to === 'string' ? [c.to] : c.to,
     };
   },
-  async send(s: EmailSettings, n: Notice, ctx: SendContext): Promise<void> {
+  async send(s: EmailSettings, b: Batch, ctx: SendContext): Promise<void> {
     const transport = nodemailer.createTransport({
       host: s.host,
       port: s.port,
@@ -58,7 +58,7 @@ export const email = {
       socketTimeout: 20_000,
     });
     try {
-      const info = await transport.sendMail({ from: s.from, to: s.to, subject: titleOf(n), text: `${descriptionOf(n)}\n\n${linkOf(n, ctx)}\n` });
+      const info = await transport.sendMail({ from: s.from, to: s.to, subject: batchTitle(b), text: `${batchDescription(b)}\n\n${batchLink(b, ctx)}\n` });
       if (info.rejected.length > 0) throw new Error(`SMTP server ${s.host} refused ${info.rejected.map(String).join(', ')}`);
     } finally {
       transport.close();

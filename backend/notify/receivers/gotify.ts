@@ -1,6 +1,6 @@
 // gotify: POST /message?token= with title, message and priority.
 import { z } from 'zod';
-import { type Notice, type SendContext, descriptionOf, linkOf, titleOf } from '../notice.js';
+import { type Batch, type SendContext, batchDescription, batchLink, batchTitle, isUrgent } from '../notice.js';
 import { type SecretSources, NotifyFileError, checkSettings, readSecret } from '../settings.js';
 import { jsonHeaders, postTo } from './http.js';
 
@@ -19,9 +19,9 @@ export const gotify = {
     if (token === undefined) throw new NotifyFileError(`${where}: give token (an application token of the gotify server), token_file or token_env`);
     return { url: checked.url, token };
   },
-  send(s: GotifySettings, n: Notice, ctx: SendContext): Promise<void> {
+  send(s: GotifySettings, b: Batch, ctx: SendContext): Promise<void> {
     const url = `${s.url.replace(/\/+$/, '')}/message?token=${encodeURIComponent(s.token)}`;
-    const priority = n.kind === 'resolved' ? 4 : n.severity === 'critical' ? 8 : 5;
-    return postTo(url, { headers: jsonHeaders, body: JSON.stringify({ title: titleOf(n), message: `${descriptionOf(n)}\n${linkOf(n, ctx)}`, priority }) });
+    const priority = isUrgent(b) ? 8 : b.every((n) => n.kind === 'resolved') ? 4 : 5;
+    return postTo(url, { headers: jsonHeaders, body: JSON.stringify({ title: batchTitle(b), message: `${batchDescription(b)}\n${batchLink(b, ctx)}`, priority }) });
   },
 };

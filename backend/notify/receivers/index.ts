@@ -1,6 +1,6 @@
 // The receiver kinds, as data: each checks its settings (secrets read) at start, and sends one
-// notice, resolving once the receiver accepted it and throwing with the reason otherwise.
-import type { Notice, SendContext } from '../notice.js';
+// message (one notice or a group), resolving once the receiver accepted it and throwing with the reason otherwise.
+import type { Batch, SendContext } from '../notice.js';
 import type { SecretSources } from '../settings.js';
 import { discord, slack } from './chat.js';
 import { command } from './command.js';
@@ -11,12 +11,12 @@ import { webhook } from './webhook.js';
 
 export interface ReceiverKindSpec {
   settings(raw: Record<string, unknown>, where: string, secrets: SecretSources): unknown;
-  send(settings: unknown, notice: Notice, ctx: SendContext): Promise<void>;
+  send(settings: unknown, batch: Batch, ctx: SendContext): Promise<void>;
 }
 
 /** Typed settings inside each kind; the table holds them as unknown, checked by the kind's own settings(). */
-function kind<S>(spec: { settings(raw: Record<string, unknown>, where: string, secrets: SecretSources): S; send(settings: S, notice: Notice, ctx: SendContext): Promise<void> }): ReceiverKindSpec {
-  return { settings: spec.settings, send: (settings, notice, ctx) => spec.send(settings as S, notice, ctx) };
+function kind<S>(spec: { settings(raw: Record<string, unknown>, where: string, secrets: SecretSources): S; send(settings: S, batch: Batch, ctx: SendContext): Promise<void> }): ReceiverKindSpec {
+  return { settings: spec.settings, send: (settings, batch, ctx) => spec.send(settings as S, batch, ctx) };
 }
 
 export const RECEIVER_KINDS = {

@@ -1,6 +1,6 @@
 // ntfy: POST the text to the topic URL; title, priority and tags go in headers.
 import { z } from 'zod';
-import { type Notice, type SendContext, descriptionOf, linkOf, titleOf } from '../notice.js';
+import { type Batch, type SendContext, batchDescription, batchLink, batchTitle, isUrgent } from '../notice.js';
 import { type SecretSources, NotifyFileError, checkSettings, readSecret } from '../settings.js';
 import { postTo } from './http.js';
 
@@ -29,15 +29,15 @@ export const ntfy = {
     if (!/^https?:\/\//.test(url)) throw new NotifyFileError(`${where}.url must start with http:// or https://`);
     return { url, token: readSecret(checked, 'token', where, secrets) };
   },
-  send(s: NtfySettings, n: Notice, ctx: SendContext): Promise<void> {
-    const urgent = n.severity === 'critical' && n.kind !== 'resolved';
+  send(s: NtfySettings, b: Batch, ctx: SendContext): Promise<void> {
+    const urgent = isUrgent(b);
     const headers: Record<string, string> = {
-      Title: headerText(titleOf(n)),
+      Title: headerText(batchTitle(b)),
       Priority: urgent ? 'high' : 'default',
-      Tags: n.kind === 'resolved' ? 'white_check_mark' : urgent ? 'rotating_light' : 'warning',
-      Click: linkOf(n, ctx),
+      Tags: b.every((n) => n.kind === 'resolved') ? 'white_check_mark' : urgent ? 'rotating_light' : 'warning',
+      Click: batchLink(b, ctx),
     };
     if (s.token) headers.Authorization = `Bearer ${s.token}`;
-    return postTo(s.url, { headers, body: descriptionOf(n) });
+    return postTo(s.url, { headers, body: batchDescription(b) });
   },
 };

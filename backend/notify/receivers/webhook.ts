@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { alertmanagerMessage } from '../alertmanager.js';
 import { type SecretSources, NotifyFileError, checkSettings, readSecret } from '../settings.js';
-import type { Notice, SendContext } from '../notice.js';
+import type { Batch, SendContext } from '../notice.js';
 import { jsonHeaders, postTo } from './http.js';
 
 const schema = z.strictObject({ url: z.string().optional(), url_file: z.string().optional(), url_env: z.string().optional() });
@@ -23,5 +23,5 @@ export function urlSettings(raw: Record<string, unknown>, where: string, secrets
 
 export const webhook = {
   settings: urlSettings,
-  send: (s: UrlSettings, n: Notice, ctx: SendContext) => postTo(s.url, { headers: jsonHeaders, body: JSON.stringify(alertmanagerMessage(n, ctx)) }),
+  send: (s: UrlSettings, b: Batch, ctx: SendContext) => postTo(s.url, { headers: jsonHeaders, body: JSON.stringify(alertmanagerMessage(b, ctx)) }),
 };
