@@ -121,9 +121,9 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
       groupWaitSeconds: r.group_wait === undefined ? DEFAULT_GROUP_WAIT_SECONDS : seconds(r.group_wait, `${where}.group_wait`),
     };
   });
-  for (const r of routes) {
-    if (r.repeatIntervalSeconds !== null && r.repeatIntervalSeconds < 60) throw new NotifyFileError('repeat_interval must be at least 1m');
-  }
+  routes.forEach((r, i) => {
+    if (r.repeatIntervalSeconds !== null && r.repeatIntervalSeconds < 60) throw new NotifyFileError(`routes.${i}.repeat_interval must be at least 1m (a reminder more often is a flood)`);
+  });
   return { source, externalUrl: spec.external_url ?? 'http://localhost:8000', receivers, routes };
 }
 

@@ -410,6 +410,12 @@ describe('the notifications file', () => {
     expect(() => buildNotifyConfig({ receivers: [{ name: 'm', type: 'email', host: 'h', from: 'f', to: 't', user: 'u', password_env: 'NOPE' }] }, null, env)).toThrow(
       /receivers.0.password_env: environment variable NOPE is not set/,
     );
+    expect(() => buildNotifyConfig({ receivers: [{ name: 'a', type: 'slack', url: 'https://x' }], routes: [{ receivers: 'a' }, { receivers: 'a', repeat_interval: '10s' }] }, null, env)).toThrow(
+      /routes.1.repeat_interval must be at least 1m/,
+    );
+    expect(() => buildNotifyConfig({ receivers: [{ name: 'a', type: 'slack', url: 'https://x' }], routes: [{ receivers: 'a', group_wait: '1m' }] }, null, env)).toThrow(
+      /routes.0.group_wait applies only with group_by/,
+    );
     const ok = buildNotifyConfig({ receivers: [{ name: 'm', type: 'email', host: 'h', from: 'f', to: 't', user: 'u', password_env: 'SMTP_PASSWORD' }] }, null, env);
     expect(ok.receivers.get('m')).toMatchObject({ kind: 'email', sendResolved: true });
   });
