@@ -100,7 +100,7 @@ async function takeSample(sampler: Sampler, drift: DriftTracker, config: AgentCo
  * something, and with --once sent at once (no spool: the exit status says whether it arrived).
  */
 export async function oneSample(config: AgentConfig, log: AgentLog): Promise<{ payload: MetricsPayload; sent?: SendResult }> {
-  const backend = config.server ? createHttpClient(config.server) : undefined;
+  const backend = config.server ? createHttpClient(config.server, 1, config.authorization) : undefined;
   try {
     const sampler = samplerFor(config, log);
     await sleep(Math.min(FIRST_WINDOW_MS, config.intervalMs));
@@ -114,7 +114,7 @@ export async function oneSample(config: AgentConfig, log: AgentLog): Promise<{ p
 
 export async function startAgent(config: AgentConfig, log: AgentLog): Promise<RunningAgent> {
   if (!config.server) throw new Error('no server configured');
-  const backend = createHttpClient(config.server);
+  const backend = createHttpClient(config.server, 1, config.authorization);
   const spool = await Spool.open(config.spoolDir, config.spoolMaxBytes, log).catch((err: unknown) => {
     throw new AgentConfigError(
       `--spool-dir ${config.spoolDir} cannot be used (${errorMessage(err)}): give a directory this user can create and write, ` +

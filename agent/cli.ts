@@ -31,7 +31,9 @@ program.action(async (raw: RawAgentOptions) => {
     log.error(
       result.kind === 'rejected'
         ? `backend rejected the sample (HTTP ${result.status}): ${result.message}`
-        : `backend ${config.server} unavailable: ${result.reason}`,
+        : result.kind === 'refused'
+          ? `the backend refused the token (HTTP ${result.status}): ${result.message}`
+          : `backend ${config.server} unavailable: ${result.reason}`,
     );
     process.exit(1);
   }
@@ -50,7 +52,7 @@ program.action(async (raw: RawAgentOptions) => {
   process.on('SIGINT', () => stop('SIGINT'));
   // After the signal handlers: whoever reads this line may stop the agent cleanly.
   log.info(
-    `reporting as ${config.agentId} to ${config.server} every ${config.intervalMs / 1000} s; ` +
+    `reporting as ${config.agentId} to ${config.server}${config.authorization ? ' with a token' : ''} every ${config.intervalMs / 1000} s; ` +
       `spool ${config.spoolDir} (${agent.spool.count} waiting)`,
   );
 });

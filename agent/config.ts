@@ -1,4 +1,5 @@
 // fleetmon-agent's options and environment variables -> one typed AgentConfig.
+import { readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import bytes from 'bytes';
@@ -7,7 +8,10 @@ import { parseDurationSeconds } from '../shared/duration.js';
 import { LIMITS, agentIdPattern } from '../shared/payload.js';
 
 export interface AgentConfig {
+  /** The backend URL without credentials: safe to log. */
   server: string | undefined;
+  /** The Authorization header for the backend: Bearer with a token, Basic from URL credentials. */
+  authorization: string | undefined;
   intervalMs: number;
   agentId: string;
   criticalProcesses: string[];
@@ -28,6 +32,7 @@ export class AgentConfigError extends Error {}
 
 export interface RawAgentOptions {
   server?: string;
+  tokenFile?: string;
   interval: string;
   agentId?: string;
   criticalProcess: string[];
@@ -49,6 +54,8 @@ const collectNames = (value: string, previous: string[] = []) => [...previous, .
 
 export const agentOptions = (): Option[] => [
   new Option('--server <url>', 'backend to send samples to, e.g. http://monitor.lan:8000').env('FLEETMON_SERVER'),
+  // The token itself is taken only from the environment (FLEETMON_TOKEN), never as an option: options show in `ps`.
+  new Option('--token-file <file>', 'file holding the token to send to the backend (or set FLEETMON_TOKEN)').env('FLEETMON_TOKEN_FILE'),
   new Option('--interval <duration>', 'time between samples: 10s, 1m, ...').env('FLEETMON_INTERVAL').default('10s'),
   new Option('--agent-id <id>', "this machine's name in the backend (default: the hostname)").env('FLEETMON_AGENT_ID'),
   new Option('--critical-process <name>', 'a process that must be running; repeat for several (env: comma-separated)')
@@ -95,6 +102,55 @@ export function parseServer(text: string): string {
   return url.toString();
 }
 
+export interface BackendAddress {
+  /** The URL without user name and password. */
+  server: string;
+  /** HTTP Basic from the URL's credentials (http://web-1:TOKEN@host:8000), as Python's requests sends them. */
+  authorization: string | undefined;
+}
+
+/** A backend URL, its credentials taken out so that it can be logged; shared with fleetmon-sim. */
+export function parseBackendAddress(text: string): BackendAddress {
+  const url = new URL(parseServer(text));
+  if (!url.username && !url.password) return { server: url.toString(), authorization: undefined };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { server: url.toString(), authorization: `Basic ${Buffer.from(credentials).toString('base64')}` };
+}
+
+/** A token fits in a header: printable, no spaces (a file may end with a newline, which is dropped). */
+function checkedToken(token: string, source: string): string {
+  const trimmed = token.trim();
+  if (!trimmed) throw new AgentConfigError(`${source} is empty: put the token that 'fleetmon-backend token add' printed in it`);
+  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw new AgentConfigError(`${source} does not hold a token: one line, no spaces, as 'fleetmon-backend token add' printed it`);
+  return trimmed;
+}
+
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new AgentConfigError(`--token-file ${file}: cannot read it (${code ?? message}); check the path (FLEETMON_TOKEN_FILE) and that the agent's user may read it`);
+  }
+  return checkedToken(text, `--token-file ${file}`);
+}
+
+/** The Authorization header from the one place a token was given, if any. */
+function backendAuthorization(raw: RawAgentOptions, env: NodeJS.ProcessEnv, fromUrl: string | undefined): string | undefined {
+  const given = [
+    raw.tokenFile ? '--token-file (FLEETMON_TOKEN_FILE)' : undefined,
+    env.FLEETMON_TOKEN ? 'FLEETMON_TOKEN' : undefined,
+    fromUrl ? 'credentials in --server' : undefined,
+  ].filter((source) => source !== undefined);
+  if (given.length > 1) throw new AgentConfigError(`the token is given twice, by ${given.join(' and ')}: keep one`);
+  if (raw.tokenFile) return `Bearer ${readTokenFile(resolve(raw.tokenFile))}`;
+  if (env.FLEETMON_TOKEN) return `Bearer ${checkedToken(env.FLEETMON_TOKEN, 'FLEETMON_TOKEN')}`;
+  return fromUrl;
+}
+
 function parseNtpServer(text: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(text.trim());
   if (!match?.[1]) throw new AgentConfigError(`--ntp-server must be a host or host:port, got '${text}'`);
@@ -129,8 +185,10 @@ export function buildAgentConfig(raw: RawAgentOptions, env: NodeJS.ProcessEnv = 
   const interval = seconds(raw.interval, '--interval', 0.1);
   // The backend refuses a declared interval over a day (and such a machine would look offline anyway).
   if (interval > 86400) throw new AgentConfigError(`--interval must be at most 1 day, got '${raw.interval}'`);
+  const backend = raw.server ? parseBackendAddress(raw.server) : undefined;
   return {
-    server: raw.server ? parseServer(raw.server) : undefined,
+    server: backend?.server,
+    authorization: backendAuthorization(raw, env, backend?.authorization),
     intervalMs: interval * 1000,
     agentId,
     criticalProcesses: [...new Set(raw.criticalProcess)],

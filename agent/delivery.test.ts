@@ -76,4 +76,33 @@ describe('Delivery', () => {
     expect(spool.count).toBe(0);
     expect(warned).toEqual([expect.stringMatching(/rejected sample bad \(HTTP 400\): cpu.total_percent/)]);
   });
+
+  it('keeps a sample the backend refuses for its token (401, 403), backs off and says so once', async () => {
+    const spool = await spoolWith(['a', 'b']);
+    const warned: string[] = [];
+    const info: string[] = [];
+    let now = 10_000;
+    let tokenFixed = false;
+    const refused: SendResult = { kind: 'refused', status: 401, message: 'token 1a2b3c4d was revoked' };
+    const delivery = new Delivery(spool, async () => (tokenFixed ? accepted : refused), {
+      backoff: { baseMs: 1000, maxMs: 60_000 },
+      log: { info: (m) => info.push(m), warn: (m) => warned.push(m) },
+      now: () => now,
+      random: () => 0,
+    });
+    await delivery.drain();
+    expect(spool.count).toBe(2);
+    expect(delivery.nextAttemptAt).toBe(10_500);
+    now = 10_500;
+    await delivery.drain();
+    expect(spool.count).toBe(2);
+    expect(warned).toEqual([expect.stringMatching(/^the backend refused the token \(HTTP 401\): token 1a2b3c4d was revoked; keeping samples in the spool/)]);
+
+    tokenFixed = true;
+    now = 20_000;
+    await delivery.drain();
+    expect(spool.count).toBe(0);
+    expect(info).toEqual([expect.stringMatching(/^the backend accepts the token now/)]);
+    await delivery.stop();
+  });
 });

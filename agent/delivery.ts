@@ -39,6 +39,7 @@ export class Delivery {
   private again = false;
   private readonly abort = new AbortController();
   private unavailableSince: number | undefined;
+  private problem: string | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   delivered = 0;
 
@@ -101,13 +102,21 @@ export class Delivery {
           this.recovered();
           break;
         case 'unavailable':
-          this.failed(result.reason);
+          this.failed('unavailable', `backend unavailable (${result.reason}); keeping samples in the spool and retrying with backoff`);
+          return;
+        case 'refused':
+          // Never dropped for this: the samples are good, the token is what must change.
+          this.failed(
+            `refused: ${result.message}`,
+            `the backend refused the token (HTTP ${result.status}): ${result.message}; keeping samples in the spool and retrying with backoff until the token is fixed`,
+          );
           return;
       }
     }
   }
 
-  private failed(reason: string): void {
+  /** `message` is logged when the problem starts, and again only when it becomes another (`problem`). */
+  private failed(problem: string, message: string): void {
     this.failures += 1;
     const delay = backoffDelayMs(this.failures, this.options.backoff, this.options.random);
     this.retryAt = this.now() + delay;
@@ -115,17 +124,20 @@ export class Delivery {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.drain(), delay);
     this.retryTimer.unref();
-    if (this.unavailableSince === undefined) {
-      this.unavailableSince = this.now();
-      this.options.log.warn(`backend unavailable (${reason}); keeping samples in the spool and retrying with backoff`);
+    this.unavailableSince ??= this.now();
+    if (problem !== this.problem) {
+      this.problem = problem;
+      this.options.log.warn(message);
     }
   }
 
   private recovered(): void {
     if (this.unavailableSince !== undefined) {
       const away = ((this.now() - this.unavailableSince) / 1000).toFixed(0);
-      this.options.log.info(`backend reachable again after ${away} s; sending ${this.spool.count + 1} spooled sample(s)`);
+      const what = this.problem === 'unavailable' ? `backend reachable again after ${away} s` : `the backend accepts the token now (refused for ${away} s)`;
+      this.options.log.info(`${what}; sending ${this.spool.count + 1} spooled sample(s)`);
       this.unavailableSince = undefined;
+      this.problem = undefined;
     }
     this.failures = 0;
     this.retryAt = 0;

@@ -44,7 +44,8 @@ function failureOf(err: unknown, timedOut: boolean, signal: AbortSignal | undefi
   return new HttpFailure(typeof code === 'string' ? code : message, message);
 }
 
-export function createHttpClient(server: string, maxSockets = 1): HttpClient {
+/** `authorization` is sent with every request (the agent's token); `server` carries no credentials. */
+export function createHttpClient(server: string, maxSockets = 1, authorization?: string): HttpClient {
   const client = endpointUrl(server, '').protocol === 'https:' ? https : http;
   // An idle connection is closed after 4 s, before the backend's 5 s keep-alive timeout can close
   // it under a new request (which the client would see as ECONNRESET).
@@ -53,7 +54,8 @@ export function createHttpClient(server: string, maxSockets = 1): HttpClient {
   function send(method: 'GET' | 'POST', endpoint: string, body: string | undefined, { timeoutMs, signal }: RequestOptions): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       let timedOut = false;
-      const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const headers: http.OutgoingHttpHeaders = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      if (authorization !== undefined) headers.authorization = authorization;
       const req = client.request(endpointUrl(server, endpoint), { method, agent, headers, ...(signal ? { signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

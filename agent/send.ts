@@ -1,11 +1,13 @@
 // One POST /metrics, classified by what the agent should do next: forget the sample (accepted),
-// drop it with a log line (rejected: the backend will never take it), or keep it and retry later.
+// drop it with a log line (rejected: the backend will never take it), or keep it and retry later
+// (unavailable; refused: the backend did not take our token, which the operator will fix).
 import type { MetricsPayload } from '../shared/payload.js';
 import { type HttpAnswer, HttpFailure, type HttpClient } from './http-client.js';
 
 export type SendResult =
   | { kind: 'accepted'; duplicate: boolean; sentAt: number; receivedAt: number; serverTime: number | undefined }
   | { kind: 'rejected'; status: number; message: string }
+  | { kind: 'refused'; status: number; message: string }
   | { kind: 'unavailable'; reason: string };
 
 export interface SendOptions {
@@ -15,6 +17,8 @@ export interface SendOptions {
 
 // A 408 or 429 is the backend asking us to come back later, not a verdict on the sample.
 const RETRYABLE_4XX = new Set([408, 429]);
+// 401 and 403 judge the token, not the sample: the sample is good once the token is fixed.
+const AUTH_REFUSALS = new Set([401, 403]);
 
 function jsonField(text: string, field: string): unknown {
   try {
@@ -40,7 +44,8 @@ export async function sendSample(client: HttpClient, payload: MetricsPayload, op
   }
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
     const error = jsonField(text, 'error');
-    return { kind: 'rejected', status, message: error === undefined ? text.slice(0, 500) : String(error) };
+    const message = error === undefined ? text.slice(0, 500) : String(error);
+    return AUTH_REFUSALS.has(status) ? { kind: 'refused', status, message } : { kind: 'rejected', status, message };
   }
   return { kind: 'unavailable', reason: `HTTP ${status}` };
 }

@@ -1,9 +1,11 @@
 // The Koa application: middleware and routes around the dependencies it is given. No listen() here.
-import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { RuleSet } from './alerts/rule-set.js';
+import type { AuthPolicy } from './auth/authorize.js';
+import { type BrowserPolicy, corsHeaders, refuseForeignWrites } from './auth/browsers.js';
+import { requireToken } from './auth/middleware.js';
 import { errorHandler, notFound } from './errors.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
@@ -26,7 +28,6 @@ export interface AppDeps {
   /** Unix seconds; a parameter so tests can drive time. */
   now: () => number;
   log: Logger;
-  corsOrigin: string;
   bodyLimit: string;
   /** Raw samples are kept this long; POST /metrics refuses a sample older than that. */
   retentionSeconds: number;
@@ -34,6 +35,13 @@ export interface AppDeps {
   write: WriteOptions;
   /** True once the backend is shutting down: answers then close their connection. */
   isClosing: () => boolean;
+  /** CORS and which web pages may write (backend/auth/browsers.ts). */
+  browsers: BrowserPolicy;
+  /** Tokens (backend/auth/authorize.ts). */
+  auth: AuthPolicy & {
+    /** Said in GET /health while no valid token exists: the API is open beyond loopback. */
+    openWarning: string | undefined;
+  };
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -58,7 +66,10 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(errorHandler(deps.log));
   app.use(notFound);
-  app.use(cors({ origin: deps.corsOrigin, allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'], exposeHeaders: ['X-Next-Cursor', 'Link'] }));
+  app.use(corsHeaders(deps.browsers.origins));
+  // Both before the body is read: a refused request costs no parsing.
+  app.use(refuseForeignWrites(deps.browsers, deps.log));
+  app.use(requireToken({ db: deps.db, log: deps.log, policy: deps.auth }));
   app.use(
     bodyParser({
       enableTypes: ['json'],

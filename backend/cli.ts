@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // fleetmon-backend: parse options, start the server, stop it cleanly on SIGTERM/SIGINT.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { agentIdPattern } from '../shared/payload.js';
+import { ROLES, type Role } from './auth/roles.js';
+import { TokenRequestError, createToken } from './auth/tokens.js';
 import { type Config, ConfigError, type RawOptions, backendOptions, buildConfig } from './config.js';
 import { consoleLogger as log } from './log.js';
 import { ListenError, startBackend, unixNow } from './server.js';
@@ -11,6 +14,8 @@ import { RulesFileError } from './alerts/rule-set.js';
 import { NotifyFileError, loadNotifyConfig } from './notify/config.js';
 import { sendTestMessage } from './notify/test-message.js';
 import { resolve } from 'node:path';
+import { findToken, listTokens, revokeToken, validTokens } from './store/tokens.js';
+import type { TokenRow } from './store/schema.js';
 
 const program = new Command('fleetmon-backend')
   .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
@@ -40,7 +45,15 @@ function subcommandOptions(command: Command): RawOptions {
 
 /** Known failures end with their message and exit 1; anything else shows its stack. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof SchemaError || err instanceof DatabaseOpenError || err instanceof RulesFileError || err instanceof NotifyFileError || err instanceof ListenError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof SchemaError ||
+    err instanceof DatabaseOpenError ||
+    err instanceof RulesFileError ||
+    err instanceof NotifyFileError ||
+    err instanceof ListenError ||
+    err instanceof TokenRequestError
+  ) {
     log.error(err.message);
   } else {
     log.error(err);
@@ -50,12 +63,8 @@ function fail(err: unknown): never {
 
 program.action(async (raw: RawOptions) => {
   const config = buildConfig(raw);
+  // It logs whether the API is open or needs tokens (and refuses an open API beyond loopback).
   const backend = await startBackend(config, { log });
-  if (['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
-    log.warn('POST /metrics is unauthenticated; listening on loopback only (use --host 0.0.0.0 to accept agents from other machines).');
-  } else {
-    log.warn('POST /metrics is unauthenticated: anyone who can reach this address can send samples. Keep it on a trusted network.');
-  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -68,8 +77,8 @@ program.action(async (raw: RawOptions) => {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // Last, after the signal handlers, so that a supervisor or test reading the log knows start-up
-  // is complete and may stop it cleanly.
+  // Last, so that a supervisor or test reading the log knows start-up is complete, and that a
+  // SIGTERM sent as soon as it reads this line finds the handler above (not the default: death).
   log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
 });
 
@@ -128,5 +137,78 @@ notifyTest.action(async (options: { receiver: string; notify?: string }) => {
   }
   log.info(`receiver ${options.receiver} accepted the test message`);
 });
+
+const tokenCommand = program
+  .command('token')
+  .description('manage API tokens (add, list, revoke) in the database file; a running backend sees changes at once')
+  .showHelpAfterError();
+
+function tokenSubcommand(name: string): Command {
+  const command = tokenCommand.command(name).showHelpAfterError();
+  for (const option of backendOptions()) if (option.long === '--db') command.addOption(option);
+  return command;
+}
+
+const isoTime = (seconds: number | null) => (seconds === null ? '-' : new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z'));
+
+const describeToken = (row: TokenRow) => `token ${row.id} (role ${row.role}${row.device_id === null ? '' : `, agent ${row.device_id}`}${row.name ? `, ${row.name}` : ''})`;
+
+/** Where to put a new token, by role: one line, on stderr beside the secret on stdout. */
+function usageHint(row: TokenRow): string {
+  if (row.role === 'agent') {
+    return `On ${row.device_id}: put it in /etc/fleetmon/agent.token (the unit loads it with LoadCredential=) or in FLEETMON_TOKEN; the original agent takes --server http://${row.device_id}:<token>@HOST:8000`;
+  }
+  return "Send it as 'Authorization: Bearer <token>', e.g. curl -H 'Authorization: Bearer <token>' ...";
+}
+
+tokenSubcommand('add')
+  .description('create a token and print it once on stdout (only its hash is stored); e.g. token add --role agent --agent web-1')
+  .addOption(new Option('--role <role>', 'agent: POST /metrics for its --agent only; admin: everything; read: the GET endpoints').choices(ROLES).makeOptionMandatory())
+  .option('--agent <agent_id>', 'the device an agent token may write (its agent_id); only with --role agent')
+  .option('--name <text>', 'a note saying where the token is used')
+  .action((options: { role: Role; agent?: string; name?: string }, command: Command) =>
+    withDatabase(command, async (database) => {
+      if (options.agent !== undefined && !agentIdPattern.test(options.agent)) {
+        throw new TokenRequestError(`--agent must be an agent_id (letters, digits and . _ : @ -), got '${options.agent}'`);
+      }
+      await migrateToLatest(database.db);
+      const { row, token } = await createToken(database.db, { role: options.role, deviceId: options.agent, name: options.name }, unixNow());
+      process.stdout.write(`${token}\n`);
+      log.info(`created ${describeToken(row)}; the secret is shown only this once. ${usageHint(row)}`);
+    }),
+  );
+
+tokenSubcommand('list')
+  .description('list the tokens: id, role, agent, name, created, revoked (never the secrets)')
+  .action((_options, command: Command) =>
+    withDatabase(command, async (database) => {
+      await migrateToLatest(database.db);
+      const rows = (await listTokens(database.db)).map((t) => [t.id, t.role, t.device_id ?? '-', t.name ?? '-', isoTime(t.created_at), isoTime(t.revoked_at)]);
+      const table = [['ID', 'ROLE', 'AGENT', 'NAME', 'CREATED', 'REVOKED'], ...rows];
+      const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+      for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      if (rows.length === 0) log.info("no tokens: the API is open (to this machine only, unless --insecure-open); 'token add' creates one");
+    }),
+  );
+
+tokenSubcommand('revoke')
+  .description('revoke a token by its id (as token list shows it); refused from now on, also by a running backend')
+  .argument('<id>', 'the token id: 8 hex digits, the part after fmt_')
+  .action((id: string, _options, command: Command) =>
+    withDatabase(command, async (database) => {
+      await migrateToLatest(database.db);
+      const row = await findToken(database.db, id);
+      if (!row) throw new TokenRequestError(`no token ${id}: 'fleetmon-backend token list' shows the tokens and their ids`);
+      if (row.revoked_at !== null) {
+        log.info(`${describeToken(row)} was already revoked at ${isoTime(row.revoked_at)}`);
+        return;
+      }
+      await revokeToken(database.db, id, unixNow());
+      log.info(`revoked ${describeToken(row)}: it is refused from now on`);
+      if (!(await validTokens(database.db)).any) {
+        log.warn('no valid token is left: a backend on loopback (or with --insecure-open) is open again; one listening beyond loopback refuses writes until a token exists');
+      }
+    }),
+  );
 
 program.parseAsync().catch(fail);

@@ -2,12 +2,18 @@
 import { Option } from 'commander';
 import { resolve } from 'node:path';
 import { DurationError, parseDurationSeconds } from '../shared/duration.js';
+import type { CorsOrigins } from './auth/browsers.js';
 
 export interface Config {
   dbPath: string;
   host: string;
   port: number;
-  corsOrigin: string;
+  /** Browser origins allowed cross-origin; none by default (no CORS headers at all). */
+  cors: CorsOrigins;
+  /** Allow an open API (no valid token) on a non-loopback --host. */
+  insecureOpen: boolean;
+  /** Serve HTTPS with this certificate and key (PEM files); none: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | undefined;
   bodyLimit: string;
   retentionSeconds: number;
   rollupRetentionSeconds: number;
@@ -29,7 +35,10 @@ export interface RawOptions {
   db: string;
   host: string;
   port: string;
-  corsOrigin: string;
+  corsOrigin?: string;
+  insecureOpen?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
   bodyLimit: string;
   retention: string;
   rollupRetention: string;
@@ -44,7 +53,17 @@ export const backendOptions = (): Option[] => [
   new Option('--db <file>', 'SQLite database file; created and migrated if needed').env('FLEETMON_DB').default('monitor.sqlite'),
   new Option('--host <address>', 'address to listen on; 0.0.0.0 for every interface').env('FLEETMON_HOST').default('127.0.0.1'),
   new Option('--port <number>', 'TCP port to listen on; 0 picks a free one').env('FLEETMON_PORT').default('8000'),
-  new Option('--cors-origin <origin>', "allowed CORS origin for browsers; '*' allows all").env('FLEETMON_CORS_ORIGIN').default('*'),
+  new Option(
+    '--cors-origin <origins>',
+    "origins (comma-separated, e.g. https://dash.example) whose web pages may use the API; '*' lets any page read, never write (default: none)",
+  ).env('FLEETMON_CORS_ORIGIN'),
+  // No .env(): commander would take any value of the variable, even 0, as "on"; buildConfig reads it.
+  new Option(
+    '--insecure-open',
+    'allow an open API (no tokens) on a --host other than loopback: anyone who reaches the port can write (env: FLEETMON_INSECURE_OPEN=1)',
+  ),
+  new Option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)').env('FLEETMON_TLS_CERT'),
+  new Option('--tls-key <file>', 'private key of --tls-cert (PEM)').env('FLEETMON_TLS_KEY'),
   new Option('--body-limit <size>', 'largest accepted request body, e.g. 512kb or 1mb').env('FLEETMON_BODY_LIMIT').default('1mb'),
   new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
   new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
@@ -80,7 +99,46 @@ function duration(text: string, option: string): number {
   throw new ConfigError(`${option} must be a positive duration such as 30d, 12h or 90m, got '${text}'`);
 }
 
-export function buildConfig(raw: RawOptions): Config {
+/** --cors-origin: '*' and/or origins; each origin as a browser sends it (no path, no trailing slash). */
+export function parseCorsOrigins(text: string | undefined): CorsOrigins {
+  const origins: CorsOrigins = { anyMayRead: false, listed: [] };
+  const listed: string[] = [];
+  for (const item of (text ?? '').split(/[\s,]+/).filter(Boolean)) {
+    if (item === '*') {
+      origins.anyMayRead = true;
+      continue;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && url.pathname === '/' && !url.search && !url.hash && !item.endsWith('/');
+    if (!url || !bare) {
+      throw new ConfigError(`--cors-origin: '${item}' is not an origin; give scheme, host and port only, such as https://dash.example or http://10.0.0.5:3000, or '*' to let any page read`);
+    }
+    listed.push(url.origin);
+  }
+  return { ...origins, listed };
+}
+
+/** A yes/no environment variable: 1/true/yes or 0/false/no/empty; anything else is a mistake. */
+function envFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || ['', '0', 'false', 'no'].includes(value)) return false;
+  if (['1', 'true', 'yes'].includes(value)) return true;
+  throw new ConfigError(`${name} must be 1 (or true, yes) or 0 (or false, no), got '${env[name]}'`);
+}
+
+function tlsFiles(raw: RawOptions): Config['tls'] {
+  if (!raw.tlsCert && !raw.tlsKey) return undefined;
+  if (!raw.tlsCert) throw new ConfigError('--tls-key needs --tls-cert (FLEETMON_TLS_CERT): HTTPS takes a certificate and its key, both or neither');
+  if (!raw.tlsKey) throw new ConfigError('--tls-cert needs --tls-key (FLEETMON_TLS_KEY): HTTPS takes a certificate and its key, both or neither');
+  return { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey) };
+}
+
+export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const retentionSeconds = duration(raw.retention, '--retention');
   const rollupRetentionSeconds = duration(raw.rollupRetention, '--rollup-retention');
   if (rollupRetentionSeconds < retentionSeconds) {
@@ -90,7 +148,9 @@ export function buildConfig(raw: RawOptions): Config {
     dbPath: resolve(raw.db),
     host: raw.host,
     port: parsePort(raw.port),
-    corsOrigin: raw.corsOrigin,
+    cors: parseCorsOrigins(raw.corsOrigin),
+    insecureOpen: raw.insecureOpen === true || envFlag(env, 'FLEETMON_INSECURE_OPEN'),
+    tls: tlsFiles(raw),
     bodyLimit: checkSize(raw.bodyLimit),
     retentionSeconds,
     rollupRetentionSeconds,

@@ -1,7 +1,9 @@
 // Starting and stopping the whole backend: database, migrations, app, HTTP listener.
 import { type Server, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
@@ -14,6 +16,7 @@ import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
 import { type Sender, createSender } from './notify/sender.js';
 import { pendingForUnknownReceivers } from './store/notifications.js';
+import { loadTls } from './tls.js';
 
 export interface RunningBackend {
   url: string;
@@ -93,10 +96,14 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   // Rules first: a mistake in the rules file should stop the start before anything is opened.
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
+  const tls = config.tls ? loadTls(config.tls) : undefined;
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
+  let exposure: Exposure;
   try {
     schema = await migrateToLatest(database.db);
+    // Protected mode: an open API beyond loopback only with --insecure-open.
+    exposure = await checkExposure(database.db, config);
   } catch (err) {
     await database.close();
     throw err;
@@ -123,19 +130,22 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     rules,
     now,
     log: options.log,
-    corsOrigin: config.corsOrigin,
     bodyLimit: config.bodyLimit,
     retentionSeconds: config.retentionSeconds,
-  });
-  const http = createServer(
-    {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      // Node looks for overdue requests only this often (30 s by default): a fraction of the timeout.
-      connectionsCheckingInterval: Math.max(100, Math.min(5000, config.headersTimeoutMs / 4)),
+    browsers: { origins: config.cors, loopbackOnly: isLoopbackHost(config.host) },
+    auth: {
+      openWithoutTokens: exposure.openWithoutTokens,
+      openWarning: config.insecureOpen && !isLoopbackHost(config.host) ? insecureOpenWarning(config.host) : undefined,
     },
-    app.callback(),
-  );
+  });
+  options.log[exposure.message.level](exposure.message.text);
+  const serverOptions = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    // Node looks for overdue requests only this often (30 s by default): a fraction of the timeout.
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, config.headersTimeoutMs / 4)),
+  };
+  const http: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, app.callback()) : createServer(serverOptions, app.callback());
   let address: AddressInfo;
   try {
     address = await listen(http, config.host, config.port);
@@ -164,7 +174,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const stopSender = repeat(options.notifyEveryMs ?? 5000, async () => void (await sender.deliverDue()), options.log, 'notification sender', true);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     port: address.port,
     database,
     schema,

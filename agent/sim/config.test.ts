@@ -33,6 +33,12 @@ describe('buildSimConfig', () => {
     expect(buildSimConfig(raw({ progress: '0' })).progressSeconds).toBe(0);
   });
 
+  it('takes a token from the --server URL as HTTP Basic, and keeps it out of the URL it shows', () => {
+    const config = buildSimConfig(raw({ server: 'http://sim:fmt_0a1b2c3d_secret@127.0.0.1:8000' }));
+    expect(config.server).toBe('http://127.0.0.1:8000/');
+    expect(config.authorization).toBe(`Basic ${Buffer.from('sim:fmt_0a1b2c3d_secret').toString('base64')}`);
+  });
+
   it.each([
     [{ server: undefined }, /--server is required/],
     [{ server: 'monitor:8000' }, /--server must be an http/],

@@ -2,7 +2,7 @@
 // print progress). Every mistake names the option and says what to write instead.
 import { Option } from 'commander';
 import { LIMITS, agentIdPattern } from '../../shared/payload.js';
-import { AgentConfigError as SimConfigError, parseServer, seconds } from '../config.js';
+import { type BackendAddress, AgentConfigError as SimConfigError, parseBackendAddress, seconds } from '../config.js';
 import type { FleetConfig } from './fleet.js';
 
 export interface SimConfig extends FleetConfig {
@@ -49,13 +49,14 @@ function wholeNumber(text: string | undefined, option: string, min: number, max:
   return value;
 }
 
-function requiredServer(text: string | undefined): string {
+/** With tokens on the backend, an admin token in the URL: http://sim:TOKEN@127.0.0.1:8000. */
+function requiredServer(text: string | undefined): BackendAddress {
   if (!text) throw new SimConfigError('--server is required (or FLEETMON_SIM_SERVER): the backend URL, e.g. --server http://127.0.0.1:8000');
-  return parseServer(text);
+  return parseBackendAddress(text);
 }
 
 export function buildSimConfig(raw: RawSimOptions): SimConfig {
-  const server = requiredServer(raw.server);
+  const { server, authorization } = requiredServer(raw.server);
   if (raw.agents === undefined) throw new SimConfigError('--agents is required (or FLEETMON_SIM_AGENTS): how many machines to simulate, e.g. --agents 100');
   const agents = wholeNumber(raw.agents, '--agents', 1, MAX_AGENTS, '100');
   const faultRate = Number(raw.faults);
@@ -72,6 +73,7 @@ export function buildSimConfig(raw: RawSimOptions): SimConfig {
   const progress = seconds(raw.progress, '--progress', 0);
   return {
     server,
+    authorization,
     agents,
     intervalSeconds: seconds(raw.interval, '--interval', 0.1),
     durationSeconds,

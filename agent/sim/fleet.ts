@@ -10,7 +10,10 @@ import { createRng, mixSeed } from './random.js';
 import { type FleetTotals, LatencyHistogram } from './report.js';
 
 export interface FleetConfig {
+  /** Without credentials (they are in `authorization`). */
   server: string;
+  /** Authorization header of every request: an admin token may send samples for every machine. */
+  authorization?: string | undefined;
   agents: number;
   intervalSeconds: number;
   /** How long to run; undefined = until stop(). */
@@ -53,8 +56,8 @@ export interface HttpPoster extends PostSample {
 }
 
 /** POSTs to the backend over keep-alive connections, at most `maxSockets` of them (agent/http-client.ts). */
-export function httpPoster(server: string, timeoutMs: number, maxSockets: number): HttpPoster {
-  const client = createHttpClient(server, maxSockets);
+export function httpPoster(server: string, timeoutMs: number, maxSockets: number, authorization?: string): HttpPoster {
+  const client = createHttpClient(server, maxSockets, authorization);
   const post = (body: string, signal: AbortSignal): Promise<PostOutcome> =>
     client.post('metrics', body, { timeoutMs, signal }).then(
       ({ status }) => (status >= 200 && status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${status}` }),
@@ -113,7 +116,7 @@ export interface FleetDeps {
 export function runFleet(config: FleetConfig, deps: FleetDeps = {}): FleetRun {
   const clock = deps.clock ?? systemClock;
   let poster: HttpPoster | undefined;
-  const post: PostSample = deps.post ?? (poster = httpPoster(config.server, config.timeoutMs, config.concurrency));
+  const post: PostSample = deps.post ?? (poster = httpPoster(config.server, config.timeoutMs, config.concurrency, config.authorization));
   const machines = createSimulatedFleet(config);
   // The schedule has its own stream, so the machines' samples do not depend on it.
   const scheduleRng = createRng(mixSeed(config.seed, 0xffffffff));

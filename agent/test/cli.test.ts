@@ -89,9 +89,11 @@ describe('fleetmon-agent configuration', () => {
   it('--help names every option with its environment variable', async () => {
     const { code, output } = await runAgent(['--help']);
     expect(code).toBe(0);
-    for (const env of ['FLEETMON_SERVER', 'FLEETMON_INTERVAL', 'FLEETMON_AGENT_ID', 'FLEETMON_CRITICAL_PROCESSES', 'FLEETMON_CUSTOM_CHECK', 'FLEETMON_NTP_SERVER', 'FLEETMON_SPOOL_DIR', 'FLEETMON_SPOOL_MAX']) {
+    for (const env of ['FLEETMON_SERVER', 'FLEETMON_INTERVAL', 'FLEETMON_AGENT_ID', 'FLEETMON_CRITICAL_PROCESSES', 'FLEETMON_CUSTOM_CHECK', 'FLEETMON_NTP_SERVER', 'FLEETMON_SPOOL_DIR', 'FLEETMON_SPOOL_MAX', 'FLEETMON_TOKEN_FILE']) {
       expect(output).toContain(env);
     }
+    // The token itself only through the environment, which `ps` does not show.
+    expect(output).toMatch(/FLEETMON_TOKEN(?!_)/);
   });
 
   it('takes its settings from the environment, as a systemd EnvironmentFile gives them', async () => {

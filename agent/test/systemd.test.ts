@@ -25,6 +25,12 @@ describe('systemd units', () => {
     expect(text).toMatch(/^StateDirectory=fleetmon-(agent|backend)$/m);
   });
 
+  it("hands the agent its token through systemd's credentials, readable by the service alone", () => {
+    const text = readFileSync(units[0]!, 'utf8');
+    expect(text).toMatch(/^LoadCredential=token:\/etc\/fleetmon\/agent\.token$/m);
+    expect(text).toMatch(/^Environment=FLEETMON_TOKEN_FILE=%d\/token$/m);
+  });
+
   it('leaves /proc complete for the agent, which counts every process', () => {
     expect(readFileSync(units[0]!, 'utf8')).not.toMatch(/^ProtectProc=invisible/m);
   });

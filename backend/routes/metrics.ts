@@ -2,6 +2,7 @@
 import type Router from '@koa/router';
 import { checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
+import { checkMayWriteDevice } from '../auth/middleware.js';
 import { MAX_BODY_DEPTH, measureBody } from '../body-check.js';
 import { RequestError, invalidRequest } from '../errors.js';
 import { checkSampleAge } from '../sample-age.js';
@@ -22,6 +23,7 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
     const problems = [...shape.nonFinite, ...(checked.ok ? [] : checked.problems.filter((p) => !named.has(p.field)))];
     if (checked.ok) problems.push(...checkSampleAge(checked.payload, deps.retentionSeconds));
     if (!checked.ok || problems.length > 0) throw invalidRequest('metrics payload', problems);
+    checkMayWriteDevice(ctx, checked.payload.agent_id, deps.log);
     const result = await deps.ingest.submit(checked.payload, deps.now());
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };

@@ -1,5 +1,6 @@
 // The one source of table types. Every query in backend/store is checked against these.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Role } from '../auth/roles.js';
 
 export interface DevicesTable {
   id: string;
@@ -126,6 +127,21 @@ export interface SilencesTable {
   created_at: number;
 }
 
+export interface TokensTable {
+  /** Public id: the 8 hex digits after `fmt_` in the token string; `token revoke` takes it. */
+  id: string;
+  role: Role;
+  /** The device an agent token may write (its agent_id); null for admin and read tokens. */
+  device_id: string | null;
+  /** The administrator's note: where the token is used. */
+  name: string | null;
+  /** SHA-256 of the secret, hex (see backend/auth/tokens.ts); the secret itself is never stored. */
+  secret_hash: string;
+  created_at: number;
+  /** When it was revoked; null while it is valid. */
+  revoked_at: number | null;
+}
+
 export interface Database {
   devices: DevicesTable;
   samples: SamplesTable;
@@ -137,6 +153,7 @@ export interface Database {
   notifications: NotificationsTable;
   leases: LeasesTable;
   silences: SilencesTable;
+  tokens: TokensTable;
 }
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -151,3 +168,6 @@ export type NotificationRow = Selectable<NotificationsTable>;
 export type NewNotification = Insertable<NotificationsTable>;
 export type SilenceRow = Selectable<SilencesTable>;
 export type NewSilence = Insertable<SilencesTable>;
+
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;

@@ -142,15 +142,16 @@ describe('GET /alerts', () => {
 });
 
 describe('HTTP details', () => {
-  it('allows every origin by default (CORS)', async () => {
+  it('sends no CORS headers by default: pages of other origins get no access (see auth.test.ts)', async () => {
     const answer = await request(`${t.backend.url}/health`, { headers: { Origin: 'http://dashboard.example' } });
-    expect(answer.headers.get('access-control-allow-origin')).toBe('*');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await fetch(`${t.backend.url}/metrics`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://dashboard.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
     });
-    expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
   });
 
   it('answers unknown paths and methods with JSON errors', async () => {

@@ -28,16 +28,23 @@ describe('fleetmon-backend CLI', () => {
       ['--lock-timeout', 'FLEETMON_LOCK_TIMEOUT'],
       ['--header-timeout', 'FLEETMON_HEADER_TIMEOUT'],
       ['--request-timeout', 'FLEETMON_REQUEST_TIMEOUT'],
+      ['--insecure-open', 'FLEETMON_INSECURE_OPEN'],
+      ['--tls-cert', 'FLEETMON_TLS_CERT'],
+      ['--tls-key', 'FLEETMON_TLS_KEY'],
     ]) {
       expect(output).toContain(option);
       expect(output).toContain(`env: ${env}`);
     }
     expect(output).toContain('migrate');
+    expect(output).toContain('token');
   });
 
   it.each([
     ['migrate', ['--db', 'FLEETMON_DB']],
     ['maintenance', ['--db', 'FLEETMON_DB', '--retention', 'FLEETMON_RETENTION', '--rollup-retention', 'FLEETMON_ROLLUP_RETENTION']],
+    ['token add', ['--db', 'FLEETMON_DB', '--role', 'agent', 'admin', 'read', '--agent', '--name']],
+    ['token list', ['--db', 'FLEETMON_DB']],
+    ['token revoke', ['--db', 'FLEETMON_DB', '<id>']],
     ['notify test', ['--receiver', '--notify', 'FLEETMON_NOTIFY']],
   ])('%s --help lists its options', async (command, names) => {
     const { code, output } = await runBackendCli([...command.split(' '), '--help']);
@@ -49,7 +56,7 @@ describe('fleetmon-backend CLI', () => {
     dir = tempDir();
     const after = join(dir.path, 'after.sqlite');
     const before = join(dir.path, 'before.sqlite');
-    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0005_notifications to ${after}`);
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications to ${after}`);
     expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
     const fromEnv = join(dir.path, 'env.sqlite');
     expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);
@@ -61,9 +68,18 @@ describe('fleetmon-backend CLI', () => {
     const first = await runBackendCli(['migrate', '--db', db]);
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
     const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
-    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'leases', 'maintenance', 'notifications', 'rollups', 'samples', 'silences']);
+    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'leases', 'maintenance', 'notifications', 'rollups', 'samples', 'silences', 'tokens']);
     const second = await runBackendCli(['migrate', '--db', db]);
     expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
+  });
+
+  it('token add and revoke refuse what cannot be, saying what to give', async () => {
+    dir = tempDir();
+    const db = join(dir.path, 'monitor.sqlite');
+    expect(await runBackendCli(['token', 'add', '--role', 'agent', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining('give its agent_id with --agent') });
+    expect(await runBackendCli(['token', 'add', '--role', 'read', '--agent', 'web-1', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining('--agent is only for --role agent') });
+    expect(await runBackendCli(['token', 'revoke', '0badc0de', '--db', db])).toMatchObject({ code: 1, output: expect.stringContaining("no token 0badc0de: 'fleetmon-backend token list' shows") });
+    expect(queryDb(db, 'select count(*) as n from tokens')).toEqual([{ n: 0 }]);
   });
 
   it('refuses a database written by a newer fleetmon, and leaves it untouched', async () => {
@@ -95,9 +111,10 @@ describe('fleetmon-backend CLI', () => {
   it('names --host or --port when it cannot listen there, without a stack trace', async () => {
     dir = tempDir();
     const db = join(dir.path, 'm.sqlite');
-    const badAddress = await runBackendCli(['--db', db, '--host', '192.0.2.1', '--port', '0']);
+    // --insecure-open: past protected mode (an open API beyond loopback), to the listening itself.
+    const badAddress = await runBackendCli(['--db', db, '--host', '192.0.2.1', '--port', '0', '--insecure-open']);
     expect(badAddress).toMatchObject({ code: 1, output: expect.stringContaining('--host 192.0.2.1: no network interface of this machine has that address') });
-    const badName = await runBackendCli(['--db', db, '--host', 'no-such-host.invalid', '--port', '0']);
+    const badName = await runBackendCli(['--db', db, '--host', 'no-such-host.invalid', '--port', '0', '--insecure-open']);
     expect(badName).toMatchObject({ code: 1, output: expect.stringContaining('--host no-such-host.invalid: no such host name') });
     const first = await spawnBackend(['--db', db]);
     try {

@@ -1,7 +1,7 @@
 // Starting real backends for tests: in this process (fast, clock under the test's control) or as
 // the real CLI process (for signals and restarts). Both listen on an ephemeral port over real HTTP
 // and write a real SQLite file in a fresh temporary directory.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
 import { rm } from 'node:fs/promises';
@@ -24,7 +24,9 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   dbPath,
   host: '127.0.0.1',
   port: 0,
-  corsOrigin: '*',
+  cors: { anyMayRead: false, listed: [] },
+  insecureOpen: false,
+  tls: undefined,
   bodyLimit: '1mb',
   retentionSeconds: 30 * 86400,
   rollupRetentionSeconds: 365 * 86400,
@@ -121,7 +123,7 @@ export async function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}):
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`backend did not start within 10 s:\n${output}`)), 10_000);
     const look = () => {
-      const match = /listening on (http:\/\/\S+?),/.exec(output);
+      const match = /listening on (https?:\/\/\S+?),/.exec(output);
       if (match?.[1]) {
         clearTimeout(timer);
         resolveUrl(match[1]);
@@ -186,4 +188,23 @@ export function runBackendCli(
     child.stderr.on('data', (d) => (output += String(d)));
     child.once('exit', (code) => done({ code, output }));
   });
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, as an administrator without a CA makes one (openssl CLI). */
+export function selfSignedCertificate(dir: string, name = 'server'): { cert: string; key: string } {
+  const files = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-days', '1', '-keyout', files.key, '-out', files.cert],
+    { stdio: 'ignore' },
+  );
+  return files;
+}
+
+/** `fleetmon-backend token add` through the real CLI; returns the token it printed. */
+export async function addTokenWithCli(dbPath: string, ...args: string[]): Promise<string> {
+  const { code, output } = await runBackendCli(['token', 'add', ...args, '--db', dbPath]);
+  const token = /^(fmt_\S+)$/m.exec(output)?.[1];
+  if (code !== 0 || !token) throw new Error(`token add ${args.join(' ')} failed:\n${output}`);
+  return token;
 }

@@ -38,12 +38,12 @@ describe('fleetmon-backend across a restart', () => {
     expect(await running.stop('SIGINT')).toBe(0);
   });
 
-  it('logs its database and address on start, and warns that ingest is unauthenticated', async () => {
+  it('logs its database and address on start, and that without tokens the API is open to this machine only', async () => {
     dir = tempDir();
     const db = join(dir.path, 'monitor.sqlite');
     running = await spawnBackend(['--db', db]);
     expect(running.output()).toContain(`database ${db}`);
-    expect(running.output()).toMatch(/unauthenticated/);
+    expect(running.output()).toContain("no API tokens: the API is open, to this machine only (--host 127.0.0.1); 'fleetmon-backend token add' creates tokens");
     expect(await running.stop()).toBe(0);
   });
 
