@@ -37,6 +37,9 @@ const routeSchema = z.strictObject({
   continue: z.boolean().optional(),
   group_by: z.enum(['device', 'rule']).optional(),
   group_wait: duration.optional(),
+  /** Tell escalate_to too once the problem has been open escalate_after. */
+  escalate_after: duration.optional(),
+  escalate_to: oneOrMany.optional(),
 });
 
 const notifyFileSchema = z.strictObject({
@@ -106,9 +109,13 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
     const where = `routes.${i}`;
     if (r.group_wait !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.group_wait applies only with group_by (device or rule)`);
     const names = typeof r.receivers === 'string' ? [r.receivers] : r.receivers;
-    for (const n of names) {
-      if (!receivers.has(n)) throw new NotifyFileError(`${where}.receivers: no receiver is named '${n}'; the receivers are ${[...receivers.keys()].join(', ')}`);
+    const escalateTo = r.escalate_to === undefined ? [] : typeof r.escalate_to === 'string' ? [r.escalate_to] : r.escalate_to;
+    for (const [field, list] of [['receivers', names], ['escalate_to', escalateTo]] as const) {
+      for (const n of list) {
+        if (!receivers.has(n)) throw new NotifyFileError(`${where}.${field}: no receiver is named '${n}'; the receivers are ${[...receivers.keys()].join(', ')}`);
+      }
     }
+    if ((r.escalate_after === undefined) !== (r.escalate_to === undefined)) throw new NotifyFileError(`${where}: give escalate_after and escalate_to together`);
     return {
       device: r.device === undefined ? null : picomatch(r.device),
       rule: r.rule ?? null,
@@ -119,6 +126,7 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
       continue: r.continue ?? false,
       groupBy: r.group_by ?? null,
       groupWaitSeconds: r.group_wait === undefined ? DEFAULT_GROUP_WAIT_SECONDS : seconds(r.group_wait, `${where}.group_wait`),
+      escalation: r.escalate_after === undefined ? null : { afterSeconds: seconds(r.escalate_after, `${where}.escalate_after`), receivers: escalateTo },
     };
   });
   routes.forEach((r, i) => {

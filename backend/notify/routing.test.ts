@@ -4,7 +4,7 @@ import { type Route, receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
 import type { SilenceRow } from '../store/schema.js';
 
-const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, groupBy: null, groupWaitSeconds: 30, ...r });
+const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, groupBy: null, groupWaitSeconds: 30, escalation: null, ...r });
 const alone = { groupKey: null, groupWaitSeconds: 0 };
 const diskOnDb1 = { deviceId: 'db-1', rule: 'disk_space_low', subject: '/var', severity: 'critical' as const };
 

@@ -16,6 +16,8 @@ export interface Route {
   groupBy: 'device' | 'rule' | null;
   /** How long a group's first message waits for others to join it. */
   groupWaitSeconds: number;
+  /** Tell these receivers too once the problem has been open this long (null: never). */
+  escalation: { afterSeconds: number; receivers: readonly string[] } | null;
 }
 
 /** What a route matches on: a problem as it fired (a recovery is routed by the problem it ends). */
@@ -47,17 +49,43 @@ export function routeMatches(route: Route, p: RoutedProblem): boolean {
   );
 }
 
+/** The routes a problem takes: the first that matches, and the next ones while they say continue. */
+function routesTaken(problem: RoutedProblem, routes: readonly Route[]): Route[] {
+  const out: Route[] = [];
+  for (const route of routes) {
+    if (!routeMatches(route, problem)) continue;
+    out.push(route);
+    if (!route.continue) break;
+  }
+  return out;
+}
+
+export interface Escalation {
+  receiver: string;
+  afterSeconds: number;
+}
+
+/** Who else hears of a problem once it has been open long enough (its routes' escalate_to). */
+export function escalationsFor(problem: RoutedProblem, routes: readonly Route[]): Escalation[] {
+  const out: Escalation[] = [];
+  for (const route of routesTaken(problem, routes)) {
+    if (!route.escalation) continue;
+    for (const receiver of route.escalation.receivers) {
+      if (!out.some((e) => e.receiver === receiver)) out.push({ receiver, afterSeconds: route.escalation.afterSeconds });
+    }
+  }
+  return out;
+}
+
 /** The receivers a problem goes to, each once (the first route that names it decides its repeat). */
 export function receiversFor(problem: RoutedProblem, routes: readonly Route[]): Delivery[] {
   const out: Delivery[] = [];
-  for (const route of routes) {
-    if (!routeMatches(route, problem)) continue;
+  for (const route of routesTaken(problem, routes)) {
     for (const receiver of route.receivers) {
       if (out.some((d) => d.receiver === receiver)) continue;
       const groupKey = groupKeyOf(route, problem);
       out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds, groupKey, groupWaitSeconds: groupKey === null ? 0 : route.groupWaitSeconds });
     }
-    if (!route.continue) break;
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // it works), each receiver's messages in order, a failed one retried with exponential backoff (the
 // ones after it wait), at most rate_limit per receiver, and a row marked sent only once its receiver
 // accepted it. Each pass also owes reminders (repeat_interval) and releases what a silence that has
-// ended held back. Time comes from `now`, so tests drive passes with deliverDue() on their clock.
+// ended held back, and escalates what has stayed open too long. Time comes from `now`, so tests drive passes with deliverDue() on their clock.
 import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -28,7 +28,7 @@ import { type WriteOptions, writeTransaction } from '../store/write-transaction.
 import type { NotifyConfig, ReceiverConfig } from './config.js';
 import type { Batch, Notice } from './notice.js';
 import { RECEIVER_KINDS } from './receivers/index.js';
-import { receiversFor } from './routing.js';
+import { escalationsFor, receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
 
 export const SENDER_LEASE = 'notification-sender';
@@ -40,6 +40,8 @@ export interface DeliveryReport {
   failed: number;
   /** Reminder rows written this pass. */
   reminders: number;
+  /** Messages to escalate_to receivers written this pass. */
+  escalations: number;
   /** Rows a silence held back, owed again since it ended. */
   released: number;
 }
@@ -139,6 +141,13 @@ export function createSender(o: SenderOptions): Sender {
               report.reminders++;
             }
           }
+          // Open long enough: tell the escalation receivers, once (their recovery follows as for anyone told).
+          for (const e of escalationsFor(problem, o.config.routes)) {
+            if (!o.config.receivers.has(e.receiver) || now - p.since < e.afterSeconds) continue;
+            if (await lastNotificationOf(trx, p.alert_id, e.receiver)) continue;
+            await insertNotification(trx, { receiver: e.receiver, kind: 'firing', group_key: null, alert_id: p.alert_id, problem_alert_id: p.alert_id, created_at: now, status: 'pending', next_attempt_at: now });
+            report.escalations++;
+          }
         }
       },
       o.write,
@@ -203,7 +212,7 @@ export function createSender(o: SenderOptions): Sender {
   return {
     owner,
     async deliverDue() {
-      const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0 };
+      const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0, escalations: 0 };
       if (o.config.receivers.size === 0) return report;
       const leased = await lease();
       noteHolding(leased);

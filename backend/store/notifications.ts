@@ -104,7 +104,7 @@ export const openProblemAlerts = (db: Db) =>
   db
     .selectFrom('alert_state')
     .innerJoin('alerts', 'alerts.id', 'alert_state.alert_id')
-    .select(['alert_state.device_id', 'alert_state.rule', 'alert_state.subject', 'alerts.severity', 'alert_state.alert_id'])
+    .select(['alert_state.device_id', 'alert_state.rule', 'alert_state.subject', 'alert_state.since', 'alerts.severity', 'alert_state.alert_id'])
     .execute();
 
 /** The newest message of a problem to a receiver. */

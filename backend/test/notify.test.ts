@@ -213,6 +213,44 @@ describe('routes, reminders and recoveries', () => {
   });
 });
 
+describe('escalation', () => {
+  it('tells escalate_to once the problem has been open escalate_after, and its recovery too', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(
+      () => ({
+        receivers: [
+          { name: 'oncall', type: 'slack', url: `${hook.url}/oncall` },
+          { name: 'boss', type: 'slack', url: `${hook.url}/boss` },
+        ],
+        routes: [{ device: 'db-*', receivers: 'oncall', escalate_after: '1h', escalate_to: 'boss' }],
+      }),
+      [hook],
+    );
+    const paths = () => hook.accepted.map((r) => `${r.path} ${(JSON.parse(r.body) as { text: string }).text.split('\n')[0]}`);
+    await post(ctx, disk('db-1', 97));
+    await post(ctx, disk('db-2', 97));
+    await ctx.backend.sender.deliverDue();
+    ctx.clock += 600;
+    await post(ctx, disk('db-2', 20)); // cleared within the hour: nobody escalates it
+    ctx.clock += 3000 - 1;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ escalations: 0 });
+    ctx.clock += 1;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ escalations: 1, sent: 1 });
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ escalations: 0, sent: 0 });
+    ctx.clock += 60;
+    await post(ctx, disk('db-1', 20));
+    await ctx.backend.sender.deliverDue();
+    // Receivers are worked side by side: the order holds per receiver.
+    expect(paths().filter((p) => p.startsWith('/oncall'))).toEqual([
+      '/oncall [FIRING] Low Disk Space on db-1 (/var)',
+      '/oncall [FIRING] Low Disk Space on db-2 (/var)',
+      '/oncall [RESOLVED] Low Disk Space on db-2 (/var)',
+      '/oncall [RESOLVED] Low Disk Space on db-1 (/var)',
+    ]);
+    expect(paths().filter((p) => p.startsWith('/boss'))).toEqual(['/boss [FIRING] Low Disk Space on db-1 (/var)', '/boss [RESOLVED] Low Disk Space on db-1 (/var)']);
+  });
+});
+
 describe('grouping', () => {
   it('group_by device: what fires on one machine within group_wait goes out as one message', async () => {
     const hook = await startHttpReceiver();
@@ -415,6 +453,12 @@ describe('the notifications file', () => {
     );
     expect(() => buildNotifyConfig({ receivers: [{ name: 'a', type: 'slack', url: 'https://x' }], routes: [{ receivers: 'a', group_wait: '1m' }] }, null, env)).toThrow(
       /routes.0.group_wait applies only with group_by/,
+    );
+    expect(() => buildNotifyConfig({ receivers: [{ name: 'a', type: 'slack', url: 'https://x' }], routes: [{ receivers: 'a', escalate_after: '1h', escalate_to: 'boss' }] }, null, env)).toThrow(
+      /routes.0.escalate_to: no receiver is named 'boss'/,
+    );
+    expect(() => buildNotifyConfig({ receivers: [{ name: 'a', type: 'slack', url: 'https://x' }], routes: [{ receivers: 'a', escalate_to: 'a' }] }, null, env)).toThrow(
+      /routes.0: give escalate_after and escalate_to together/,
     );
     const ok = buildNotifyConfig({ receivers: [{ name: 'm', type: 'email', host: 'h', from: 'f', to: 't', user: 'u', password_env: 'SMTP_PASSWORD' }] }, null, env);
     expect(ok.receivers.get('m')).toMatchObject({ kind: 'email', sendResolved: true });
