@@ -15,6 +15,8 @@ import { registerDeviceRoutes } from './routes/devices.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerSilenceRoutes } from './routes/silences.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerUiRoutes } from './routes/ui.js';
@@ -60,6 +62,8 @@ export function createApp(deps: AppDeps): Koa {
   registerRuleRoutes(router, deps);
   registerEventRoutes(router, deps);
   registerUiRoutes(router, deps.uiDir);
+  registerSilenceRoutes(router, deps);
+  registerNotificationRoutes(router, deps);
 
   app.use(async (ctx, next) => {
     try {

@@ -11,6 +11,9 @@ import { createMaintenance } from './maintenance.js';
 import { DatabaseOpenError, type OpenedDatabase, openDatabase } from './store/db.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
 import { RulesFileError } from './alerts/rule-set.js';
+import { NotifyFileError, loadNotifyConfig } from './notify/config.js';
+import { sendTestMessage } from './notify/test-message.js';
+import { resolve } from 'node:path';
 import { findToken, listTokens, revokeToken, validTokens } from './store/tokens.js';
 import type { TokenRow } from './store/schema.js';
 
@@ -47,6 +50,7 @@ function fail(err: unknown): never {
     err instanceof SchemaError ||
     err instanceof DatabaseOpenError ||
     err instanceof RulesFileError ||
+    err instanceof NotifyFileError ||
     err instanceof ListenError ||
     err instanceof TokenRequestError
   ) {
@@ -113,6 +117,26 @@ subcommand('maintenance', ['--db', '--retention', '--rollup-retention'])
       log.info(`maintenance of ${config.dbPath} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }),
   );
+
+const notifyCommand = program.command('notify').description('notification tools (see `notify test --help`)');
+const notifyTest = notifyCommand
+  .command('test')
+  .description('send a test message to one receiver of the notifications file and say whether it accepted it')
+  .requiredOption('--receiver <name>', 'the receiver, by its name in the notifications file')
+  .showHelpAfterError();
+for (const option of backendOptions()) if (option.long === '--notify') notifyTest.addOption(option);
+notifyTest.action(async (options: { receiver: string; notify?: string }) => {
+  const file = options.notify ?? (program.opts() as RawOptions).notify;
+  if (!file) throw new ConfigError('notify test: give the notifications file with --notify FILE (or FLEETMON_NOTIFY)');
+  try {
+    await sendTestMessage(loadNotifyConfig(resolve(file)), options.receiver, unixNow());
+  } catch (err) {
+    if (err instanceof NotifyFileError) throw err;
+    log.error(`receiver ${options.receiver} did not accept the test message: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  log.info(`receiver ${options.receiver} accepted the test message`);
+});
 
 const tokenCommand = program
   .command('token')

@@ -19,6 +19,8 @@ export interface Config {
   rollupRetentionSeconds: number;
   /** A rules file (JSON or YAML) changing thresholds; none means the original's rules. */
   rulesFile: string | undefined;
+  /** A notifications file (JSON or YAML): receivers and routes; none means no notifications. */
+  notifyFile: string | undefined;
   /** Longest wait for another writer's lock on the database before answering 503. */
   lockTimeoutMs: number;
   /** A client must send its request headers within this, and its whole request within the next. */
@@ -41,6 +43,7 @@ export interface RawOptions {
   retention: string;
   rollupRetention: string;
   rules?: string;
+  notify?: string;
   lockTimeout: string;
   headerTimeout: string;
   requestTimeout: string;
@@ -65,6 +68,7 @@ export const backendOptions = (): Option[] => [
   new Option('--retention <duration>', 'how long raw samples are kept before only their rollups remain').env('FLEETMON_RETENTION').default('30d'),
   new Option('--rollup-retention <duration>', 'how long hourly rollups are kept').env('FLEETMON_ROLLUP_RETENTION').default('365d'),
   new Option('--rules <file>', 'rules file (JSON or YAML) changing thresholds, severities, per-device overrides').env('FLEETMON_RULES'),
+  new Option('--notify <file>', 'notifications file (JSON or YAML): receivers (ntfy, email, webhook...) and routes').env('FLEETMON_NOTIFY'),
   new Option('--lock-timeout <duration>', "how long a write waits for another writer's lock on the database before answering 503").env('FLEETMON_LOCK_TIMEOUT').default('5s'),
   new Option('--header-timeout <duration>', 'a client must send its request headers within this').env('FLEETMON_HEADER_TIMEOUT').default('10s'),
   new Option('--request-timeout <duration>', 'a client must send its whole request within this').env('FLEETMON_REQUEST_TIMEOUT').default('60s'),
@@ -151,6 +155,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     retentionSeconds,
     rollupRetentionSeconds,
     rulesFile: raw.rules ? resolve(raw.rules) : undefined,
+    notifyFile: raw.notify ? resolve(raw.notify) : undefined,
     lockTimeoutMs: duration(raw.lockTimeout, '--lock-timeout') * 1000,
     headersTimeoutMs: duration(raw.headerTimeout, '--header-timeout') * 1000,
     requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout') * 1000,

@@ -6,10 +6,12 @@ import { headlineOf } from './devices/summary.js';
 import type { EventBus } from './events.js';
 import { nextIntervalEstimate } from './alerts/offline.js';
 import type { RuleSet } from './alerts/rule-set.js';
+import { type NotifyConfig, noNotifications } from './notify/config.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { type Logger, silentLogger } from './log.js';
 import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devices.js';
+import { enqueueNotifications } from './store/notifications.js';
 import { noteSampleForRollups } from './store/rollups.js';
 import { findSampleByAgentId, insertSample } from './store/samples.js';
 import { DEFAULT_WRITE_OPTIONS, StorageFull, type WriteOptions, WriteLockTimeout, writeTransaction } from './store/write-transaction.js';
@@ -24,12 +26,19 @@ export interface IngestResult {
   transitions: Transition[];
 }
 
-export function recordSample(db: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet, options?: WriteOptions): Promise<IngestResult> {
-  return writeTransaction(db, (trx) => recordSampleIn(trx, payload, receivedAt, rules), options);
+export function recordSample(
+  db: Db,
+  payload: MetricsPayload,
+  receivedAt: number,
+  rules: RuleSet,
+  options?: WriteOptions,
+  notify: NotifyConfig = noNotifications(),
+): Promise<IngestResult> {
+  return writeTransaction(db, (trx) => recordSampleIn(trx, payload, receivedAt, rules, notify), options);
 }
 
 /** The work of one sample, inside a transaction the caller owns. */
-async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet): Promise<IngestResult> {
+async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet, notify: NotifyConfig): Promise<IngestResult> {
   const deviceId = payload.agent_id;
   // The agent's clock may be wrong; the time since it measured the sample is not.
   const timestamp = receivedAt - (payload.age_seconds ?? 0);
@@ -51,7 +60,9 @@ async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: numb
   await noteSampleForRollups(trx, deviceId, timestamp);
   if (late) return { sampleId, timestamp, outcome: 'late', transitions: [] };
   const evaluation = evaluateRules(await alertStateOf(trx, deviceId), payload, rules.forDevice(deviceId), timestamp);
-  await applyEvaluation(trx, deviceId, evaluation, timestamp, sampleId);
+  const stored = await applyEvaluation(trx, deviceId, evaluation, timestamp, sampleId);
+  // In the same transaction: an alert is never stored without the messages it owes, nor sent without being stored.
+  await enqueueNotifications(trx, deviceId, stored, receivedAt, notify);
   return { sampleId, timestamp, outcome: 'new', transitions: evaluation.transitions };
 }
 
@@ -82,6 +93,7 @@ export class IngestQueue {
     private readonly rules: RuleSet,
     private readonly options: WriteOptions = DEFAULT_WRITE_OPTIONS,
     private readonly log: Logger = silentLogger,
+    private readonly notify: NotifyConfig = noNotifications(),
     /** Told of each new sample and alert transition once its transaction has committed. */
     private readonly events?: EventBus,
   ) {}
@@ -123,7 +135,7 @@ export class IngestQueue {
             this.db,
             async (trx) => {
               const out: IngestResult[] = [];
-              for (const job of batch) out.push(await recordSampleIn(trx, job.payload, job.receivedAt, this.rules));
+              for (const job of batch) out.push(await recordSampleIn(trx, job.payload, job.receivedAt, this.rules, this.notify));
               return out;
             },
             this.options,
@@ -138,7 +150,7 @@ export class IngestQueue {
           // Something in the batch failed and rolled it all back: one transaction each, so only the
           // sample at fault gets the error.
           for (const job of batch) {
-            await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options).then((result) => {
+            await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options, this.notify).then((result) => {
               this.announce(job, result);
               job.resolve(result);
             }, job.reject);

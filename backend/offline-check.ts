@@ -6,12 +6,14 @@ import { OFFLINE_RULE_ID } from './alerts/rules.js';
 import { alertStateOf, applyEvaluation } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { devicesWithoutOpenAlert, findDevice } from './store/devices.js';
+import { enqueueNotifications } from './store/notifications.js';
+import { type NotifyConfig, noNotifications } from './notify/config.js';
 import { writeTransaction } from './store/write-transaction.js';
 import type { Transition } from './alerts/engine.js';
 import type { EventBus } from './events.js';
 
 /** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
-export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, events?: EventBus): Promise<string[]> {
+export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, notify: NotifyConfig = noNotifications(), events?: EventBus): Promise<string[]> {
   // Each device has its own limit (interval, overrides), so every device not yet offline is judged.
   const candidates = await devicesWithoutOpenAlert(db, OFFLINE_RULE_ID);
   const fired: string[] = [];
@@ -28,7 +30,8 @@ export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, ev
       const offlineOpen = (await alertStateOf(trx, device.id)).active.some((a) => a.rule === OFFLINE_RULE_ID);
       const transition = evaluateSilence({ deviceId: device.id, lastSeen: device.last_seen, intervalSeconds: device.interval_seconds, offlineOpen }, rule, now);
       if (!transition) return null;
-      await applyEvaluation(trx, device.id, { transitions: [transition], pendingStarted: [], pendingEnded: [] }, now, null);
+      const stored = await applyEvaluation(trx, device.id, { transitions: [transition], pendingStarted: [], pendingEnded: [] }, now, null);
+      await enqueueNotifications(trx, device.id, stored, now, notify);
       return transition;
     });
     if (offline) {

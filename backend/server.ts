@@ -15,6 +15,9 @@ import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
+import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
+import { type Sender, createSender } from './notify/sender.js';
+import { pendingForUnknownReceivers } from './store/notifications.js';
 import { loadTls } from './tls.js';
 
 export interface RunningBackend {
@@ -26,6 +29,9 @@ export interface RunningBackend {
   rules: RuleSet;
   /** What GET /events subscribers hear. */
   events: EventBus;
+  notify: NotifyConfig;
+  /** The notification sender: tests call its deliverDue() on their clock. */
+  sender: Sender;
   /** Look for silent devices now (the timer does this every few seconds); returns those that fell silent. */
   checkSilentDevices(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish, close the database. */
@@ -37,6 +43,10 @@ export interface BackendOptions {
   now?: () => number;
   /** Rules to use instead of --rules (tests). */
   rules?: RuleSet;
+  /** Notifications to use instead of --notify (tests). */
+  notify?: NotifyConfig;
+  /** How often the notification sender works the outbox, in ms; 0 turns the timer off (tests run it by hand). */
+  notifyEveryMs?: number;
   /** How long in-flight requests may take to finish on close before connections are cut. */
   shutdownGraceMs?: number;
   /** How often rollups and retention run, in ms; 0 turns the timer off (tests run it by hand). */
@@ -48,9 +58,9 @@ export interface BackendOptions {
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
-function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: string): () => Promise<void> {
+function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: string, atOnce = false): () => Promise<void> {
   if (everyMs <= 0) return async () => {};
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> = atOnce ? step().catch((err: unknown) => log.error(`${what} failed:`, err)) : Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(step).catch((err: unknown) => log.error(`${what} failed:`, err));
   }, everyMs);
@@ -91,6 +101,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 export async function startBackend(config: Config, options: BackendOptions): Promise<RunningBackend> {
   // Rules first: a mistake in the rules file should stop the start before anything is opened.
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
+  const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
   const tls = config.tls ? loadTls(config.tls) : undefined;
   const database = openDatabase(config.dbPath);
   let schema: MigrationReport;
@@ -120,7 +131,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const events = new EventBus();
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log, events),
+    ingest: new IngestQueue(database.db, rules, write, options.log, notify, events),
     events,
     uiDir: options.uiDir ?? defaultUiDir(),
     write,
@@ -151,7 +162,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  const checkSilent = () => checkSilentDevices(database.db, rules, now(), events);
+  const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
   const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
@@ -165,6 +176,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     options.log,
     'database maintenance',
   );
+  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write });
+  for (const { receiver, n } of await pendingForUnknownReceivers(database.db, [...notify.receivers.keys()])) {
+    options.log.warn(`${n} notification(s) wait for receiver '${receiver}', which the notifications file no longer has: add it back to send them (GET /notifications?receiver=${receiver})`);
+  }
+  const stopSender = repeat(options.notifyEveryMs ?? 5000, async () => void (await sender.deliverDue()), options.log, 'notification sender', true);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
@@ -174,6 +190,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     maintenance,
     rules,
     events,
+    notify,
+    sender,
     checkSilentDevices: checkSilent,
     close() {
       closing ??= (async () => {
@@ -192,6 +210,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         events.close();
         await stopSilenceCheck();
         await stopMaintenance();
+        await stopSender();
+        await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
         await httpClosed;
         await database.close();
       })();

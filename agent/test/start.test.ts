@@ -24,14 +24,7 @@ it('npm start runs the backend and an agent that reports to it, on FLEETMON_PORT
   child.stderr.on('data', (d) => (output += String(d)));
   const exited = new Promise((done) => child.once('exit', done));
   try {
-    const stored = () => {
-      try {
-        return queryDb<{ n: number }>(db, 'select count(*) as n from samples')[0]!.n > 0;
-      } catch {
-        return false; // not created yet, or not migrated yet
-      }
-    };
-    await waitFor('a sample stored by the local agent', () => existsSync(db) && stored());
+    await waitFor(`a sample stored by the local agent; output so far:\n${output}`, () => existsSync(db) && storedSamples(db) > 0);
     const latest = await request<{ agent_id: string }[]>(`http://127.0.0.1:${port}/metrics`);
     expect(latest.body).toHaveLength(1);
     expect(output).toContain(`listening on http://127.0.0.1:${port}`);
@@ -41,3 +34,13 @@ it('npm start runs the backend and an agent that reports to it, on FLEETMON_PORT
     await exited;
   }
 });
+
+/** Samples in the file; 0 while the backend has created the file but not yet its tables. */
+function storedSamples(db: string): number {
+  try {
+    return queryDb<{ n: number }>(db, 'select count(*) as n from samples')[0]!.n;
+  } catch (err) {
+    if (/no such table/.test((err as Error).message)) return 0;
+    throw err;
+  }
+}

@@ -1,10 +1,9 @@
 // The rules in force: the original's table, changed by an optional rules file (JSON or YAML) for
 // every device and per device (by id or glob). Validated once at start, with messages that name
 // the file, the place in it and what to write instead.
-import { readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readYamlOrJson } from '../config-file.js';
 import { DurationError, parseDurationSeconds } from '../../shared/duration.js';
 import { type AlertRule, DEFAULT_RULES, OFFLINE_RULE_ID } from './rules.js';
 
@@ -116,18 +115,7 @@ export const builtInRules = (): RuleSet => buildRuleSet({}, null);
 
 /** Read and check a rules file; YAML for .yaml/.yml, JSON otherwise. */
 export function loadRuleSet(path: string): RuleSet {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RulesFileError(`cannot read rules file ${path}: ${(err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
-  } catch (err) {
-    throw new RulesFileError(`rules file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
-  }
+  const data = readYamlOrJson(path, 'rules file', (message) => new RulesFileError(message));
   const parsed = rulesFileSchema.safeParse(data ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);

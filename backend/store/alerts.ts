@@ -1,7 +1,7 @@
 // Alerts (every fired and recovered alert, kept forever) and alert_state (what is open now).
 import type { Db } from './db.js';
-import type { AlertRow, NewAlert } from './schema.js';
-import type { ActiveAlert, AlertState, Evaluation } from '../alerts/engine.js';
+import type { AlertRow, NewAlert, Severity } from './schema.js';
+import type { ActiveAlert, AlertState, Evaluation, Transition } from '../alerts/engine.js';
 
 export async function insertAlert(db: Db, alert: NewAlert): Promise<number> {
   const row = await db.insertInto('alerts').values(alert).returning('id').executeTakeFirstOrThrow();
@@ -79,11 +79,35 @@ export async function alertStateOf(db: Db, deviceId: string): Promise<AlertState
   return { active, pending };
 }
 
-/** Record what the engine decided for a device: alerts stored, open problems and waits updated. */
-export async function applyEvaluation(db: Db, deviceId: string, evaluation: Evaluation, timestamp: number, sampleId: number | null): Promise<void> {
+/** A transition as stored, with the problem it belongs to (what notifications announce). */
+export interface StoredTransition {
+  transition: Transition;
+  alertId: number;
+  /** The fired alert that opened the problem (alertId itself for a fired transition). */
+  problem: { alertId: number; alert: string; severity: Severity; since: number };
+}
+
+/**
+ * Record what the engine decided for a device: alerts stored, open problems and waits updated.
+ * Returns the stored transitions with their problems (a recovery's with the alert it ends, read
+ * before its open row is removed).
+ */
+export async function applyEvaluation(db: Db, deviceId: string, evaluation: Evaluation, timestamp: number, sampleId: number | null): Promise<StoredTransition[]> {
   for (const p of evaluation.pendingEnded) await removeRow(db, 'alert_pending', deviceId, p);
   for (const p of evaluation.pendingStarted) await db.insertInto('alert_pending').values({ device_id: deviceId, ...p }).execute();
+  const stored: StoredTransition[] = [];
   for (const t of evaluation.transitions) {
+    const opened =
+      t.kind === 'recovered'
+        ? await db
+            .selectFrom('alert_state')
+            .innerJoin('alerts', 'alerts.id', 'alert_state.alert_id')
+            .select(['alerts.id', 'alerts.alert', 'alerts.severity', 'alert_state.since'])
+            .where('alert_state.device_id', '=', deviceId)
+            .where('alert_state.rule', '=', t.rule)
+            .where('alert_state.subject', '=', t.subject)
+            .executeTakeFirst()
+        : undefined;
     const alertId = await insertAlert(db, {
       device_id: deviceId,
       timestamp,
@@ -104,7 +128,16 @@ export async function applyEvaluation(db: Db, deviceId: string, evaluation: Eval
     } else {
       await removeRow(db, 'alert_state', deviceId, t);
     }
+    const problem =
+      t.kind === 'fired'
+        ? { alertId, alert: t.alert, severity: t.severity, since: t.since ?? timestamp }
+        : opened
+          ? { alertId: opened.id, alert: opened.alert, severity: opened.severity, since: opened.since }
+          : undefined;
+    // A recovery of nothing open (it cannot happen: the engine recovers only what is open) announces nothing.
+    if (problem) stored.push({ transition: t, alertId, problem });
   }
+  return stored;
 }
 
 async function removeRow(db: Db, table: 'alert_state' | 'alert_pending', deviceId: string, key: Pick<ActiveAlert, 'rule' | 'subject'>): Promise<void> {

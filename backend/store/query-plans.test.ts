@@ -8,6 +8,7 @@ import { activeAlertsQuery, alertsEverStoredQuery, filteredAlertsQuery } from '.
 import { devicesWithLatestQuery } from './devices.js';
 import { type OpenedDatabase, openDatabase } from './db.js';
 import { migrateToLatest } from './migrate.js';
+import { lastNotificationQuery, listNotificationsQuery, oldestPendingQuery, sentSinceQuery } from './notifications.js';
 import { latestSamplesQuery, recentCpuMemoryQuery } from './samples.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -80,5 +81,22 @@ describe('query plans of the hot reads', () => {
     const p = plan(recentCpuMemoryQuery(database.db, 'x', 24));
     expect(p).toMatch(/SEARCH samples USING INDEX samples_device_time \(device_id=\?\)/);
     expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+  });
+});
+
+describe('query plans of the notification sender and GET /notifications', () => {
+  it("a receiver's next message, its recent sends and a problem's last message come from indexes", () => {
+    const next = plan(oldestPendingQuery(database.db, 'phone'));
+    expect(next).toMatch(/SEARCH notifications USING (COVERING )?INDEX notifications_receiver_status \(receiver=\? AND status=\?\)/);
+    expect(next).not.toMatch(/TEMP B-TREE/);
+    expect(plan(sentSinceQuery(database.db, 'phone', 5))).toMatch(/SEARCH notifications USING COVERING INDEX notifications_receiver_sent \(receiver=\? AND sent_at>\?\)/);
+    const last = plan(lastNotificationQuery(database.db, 7, 'phone'));
+    expect(last).toMatch(/SEARCH notifications USING INDEX notifications_problem \(problem_alert_id=\? AND receiver=\?\)/);
+  });
+
+  it('GET /notifications?status= pages through the status index', () => {
+    const p = plan(listNotificationsQuery(database.db, { status: 'pending', beforeId: 100, limit: 101 }));
+    expect(p).toMatch(/SEARCH notifications USING INDEX notifications_status \(status=\? AND id<\?\)/);
+    expect(p).not.toMatch(/TEMP B-TREE/);
   });
 });

@@ -1,5 +1,5 @@
 // The one source of table types. Every query in backend/store is checked against these.
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { Role } from '../auth/roles.js';
 
 export interface DevicesTable {
@@ -84,6 +84,49 @@ export interface MaintenanceTable {
   value: number;
 }
 
+export type NotificationKind = 'firing' | 'resolved' | 'reminder';
+export type NotificationStatus = 'pending' | 'sent' | 'silenced';
+
+/** The outbox: one row per message owed to (or delivered to) one receiver. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  receiver: string;
+  kind: NotificationKind;
+  /** Messages of one group (a route's group_by, e.g. `device=db-1`) go out together; null: alone. */
+  group_key: string | null;
+  /** The alert announced: the fired alert (firing, reminder) or the recovery (resolved). */
+  alert_id: number;
+  /** The fired alert the problem started with. */
+  problem_alert_id: number;
+  created_at: number;
+  status: NotificationStatus;
+  next_attempt_at: number;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+/** A job only one backend may run at a time (the notification sender), held until expires_at. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+}
+
+export interface SilencesTable {
+  id: Generated<number>;
+  /** Matchers; null matches anything. device is a glob. */
+  device: string | null;
+  rule: string | null;
+  subject: string | null;
+  severity: Severity | null;
+  starts_at: number;
+  ends_at: number;
+  comment: string;
+  author: string;
+  created_at: number;
+}
+
 export interface TokensTable {
   /** Public id: the 8 hex digits after `fmt_` in the token string; `token revoke` takes it. */
   id: string;
@@ -107,6 +150,9 @@ export interface Database {
   alert_pending: AlertPendingTable;
   rollups: RollupsTable;
   maintenance: MaintenanceTable;
+  notifications: NotificationsTable;
+  leases: LeasesTable;
+  silences: SilencesTable;
   tokens: TokensTable;
 }
 
@@ -118,5 +164,10 @@ export type NewAlert = Insertable<AlertsTable>;
 export type AlertStateRow = Selectable<AlertStateTable>;
 export type AlertStateUpdate = Updateable<AlertStateTable>;
 export type RollupRow = Selectable<RollupsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type NewNotification = Insertable<NotificationsTable>;
+export type SilenceRow = Selectable<SilencesTable>;
+export type NewSilence = Insertable<SilencesTable>;
+
 export type TokenRow = Selectable<TokensTable>;
 export type NewToken = Insertable<TokensTable>;

@@ -31,6 +31,7 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   retentionSeconds: 30 * 86400,
   rollupRetentionSeconds: 365 * 86400,
   rulesFile: undefined,
+  notifyFile: undefined,
   lockTimeoutMs: 5000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
