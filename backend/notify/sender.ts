@@ -119,7 +119,7 @@ export function createSender(o: SenderOptions): Sender {
   const send = o.send ?? ((receiver: ReceiverConfig, batch: Batch) => RECEIVER_KINDS[receiver.kind].send(receiver.settings, batch, ctx));
   const lease = () => writeTransaction(o.db, (trx) => takeLease(trx, SENDER_LEASE, owner, o.now(), leaseSeconds, holderIsDead), o.write);
 
-  /** Reminders owed and silenced rows released, in one transaction. */
+  /** Reminders and escalations owed, and silenced rows released, in one transaction. */
   async function schedule(report: DeliveryReport): Promise<void> {
     await writeTransaction(
       o.db,
