@@ -80,6 +80,8 @@ export class IngestQueue {
     private readonly rules: RuleSet,
     private readonly options: WriteOptions = DEFAULT_WRITE_OPTIONS,
     private readonly log: Logger = silentLogger,
+    /** Told of every committed group: its size and seconds taken (for /prometheus/self). */
+    private readonly onBatchCommitted: (size: number, seconds: number) => void = () => {},
   ) {}
 
   /** Said once when storing starts failing for want of space, and once when it works again. */
@@ -106,6 +108,7 @@ export class IngestQueue {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         let results: IngestResult[];
+        const started = performance.now();
         try {
           results = await writeTransaction(
             this.db,
@@ -129,6 +132,7 @@ export class IngestQueue {
           continue;
         }
         this.noteStorage(null);
+        this.onBatchCommitted(batch.length, (performance.now() - started) / 1000);
         batch.forEach((job, i) => job.resolve(results[i]!));
       }
     } finally {
