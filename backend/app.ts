@@ -9,10 +9,12 @@ import { requireToken } from './auth/middleware.js';
 import { errorHandler, notFound } from './errors.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
+import type { SelfMetrics } from './prometheus/self.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerPrometheusRoutes } from './routes/prometheus.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import type { Db } from './store/db.js';
@@ -40,6 +42,8 @@ export interface AppDeps {
     /** Said in GET /health while no valid token exists: the API is open beyond loopback. */
     openWarning: string | undefined;
   };
+  /** fleetmon's own metrics (GET /prometheus/self); other parts register theirs on its registry. */
+  selfMetrics: SelfMetrics;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -51,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
   registerDeviceRoutes(router, deps);
   registerHistoryRoutes(router, deps);
   registerRuleRoutes(router, deps);
+  registerPrometheusRoutes(router, deps);
 
   app.use(async (ctx, next) => {
     try {
@@ -60,6 +65,8 @@ export function createApp(deps: AppDeps): Koa {
       if (deps.isClosing()) ctx.set('Connection', 'close');
     }
   });
+  // Outside the error handler, to count refused samples by the status they got.
+  app.use(deps.selfMetrics.countIngest());
   app.use(errorHandler(deps.log));
   app.use(notFound);
   app.use(corsHeaders(deps.browsers.origins));

@@ -14,6 +14,7 @@ import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { loadTls } from './tls.js';
+import { SelfMetrics } from './prometheus/self.js';
 
 export interface RunningBackend {
   url: string;
@@ -39,6 +40,8 @@ export interface BackendOptions {
   maintenanceEveryMs?: number;
   /** How often silent devices are looked for, in ms; 0 turns the timer off (tests run it by hand). */
   silenceCheckEveryMs?: number;
+  /** Node's process metrics in /prometheus/self (default on; tests starting many backends turn them off). */
+  processMetrics?: boolean;
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
@@ -111,9 +114,11 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     rollupRetentionSeconds: config.rollupRetentionSeconds,
   });
   let closing: Promise<void> | undefined;
+  const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log),
+    ingest: new IngestQueue(database.db, rules, write, options.log, (size, seconds) => selfMetrics.observeBatch(size, seconds)),
+    selfMetrics,
     write,
     isClosing: () => closing !== undefined,
     rules,
