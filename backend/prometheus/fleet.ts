@@ -8,7 +8,7 @@ import type { OpenProblem } from '../store/alerts.js';
 import type { DeviceWithLatest } from '../store/devices.js';
 import { readStoredPayload } from '../store/samples.js';
 import { gpuName, interfaceName, sensorsOf } from '../subjects.js';
-import { ExpositionWriter, type MetricFamily } from './exposition.js';
+import { ExpositionWriter, type MetricFamily, type SeriesSink } from './exposition.js';
 
 const gauge = (name: string, help: string): MetricFamily => ({ name: `fleetmon_${name}`, help, type: 'gauge' });
 
@@ -62,7 +62,7 @@ export interface FleetExpositionOptions {
   sampleTimestamps?: boolean;
 }
 
-function writeSample(out: ExpositionWriter, device: string, p: MetricsPayload, ts: number | undefined): void {
+function writeSample(out: SeriesSink, device: string, p: MetricsPayload, ts: number | undefined): void {
   const d = { device };
   const f = FAMILIES;
   out.add(f.cpu, d, ratio(p.cpu?.total_percent), ts);
@@ -123,6 +123,19 @@ export function renderFleet(
   options: FleetExpositionOptions = {},
 ): string {
   const out = new ExpositionWriter();
+  writeFleet(out, devices, problems, rulesFor, now, options);
+  return out.text();
+}
+
+/** The fleet's series into any sink (the benchmark compares prom-client's registry with ours). */
+export function writeFleet(
+  out: SeriesSink,
+  devices: readonly DeviceWithLatest[],
+  problems: readonly OpenProblem[],
+  rulesFor: (deviceId: string) => readonly AlertRule[],
+  now: number,
+  options: FleetExpositionOptions = {},
+): void {
   for (const device of devices) {
     const d = { device: device.id };
     out.add(FAMILIES.up, d, isOffline(device, rulesFor(device.id), now) ? 0 : 1);
@@ -135,5 +148,4 @@ export function renderFleet(
   for (const problem of problems) {
     out.add(FAMILIES.alert, { device: problem.device_id, rule: problem.rule, subject: problem.subject, severity: problem.severity }, 1);
   }
-  return out.text();
 }
