@@ -3,7 +3,7 @@
 // and values; a device that stops reporting must drop to fleetmon_device_up 0. `promtool check
 // metrics` must accept both endpoints. Skipped (saying which package to install) without Prometheus.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, spawnAgent } from '../../agent/test/processes.js';
@@ -135,6 +135,12 @@ describe.skipIf(!havePrometheus)('Prometheus scraping /prometheus', () => {
     expect(Number(received[0]!.value[1])).toBe(iface.bytes_recv);
     // The README's query: the five hottest sensors of the fleet.
     expect(await query('topk(5, fleetmon_temperature_celsius)')).toHaveLength(5);
+    // Every query of the Grafana dashboard is one Prometheus accepts, and the device panels find sim-0001.
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'grafana/fleetmon-dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((target) => ({ panel: p.title, expr: target.expr.replaceAll('$device', 'sim-0001').replaceAll('$__rate_interval', '1m') })));
+    expect(exprs.length).toBeGreaterThan(20);
+    for (const { panel, expr } of exprs) await expect(query(expr), `${panel}: ${expr}`).resolves.toBeDefined();
+    expect(await query('fleetmon_temperature_celsius{device="sim-0001"}')).not.toHaveLength(0);
     // fleetmon's own health: what the sim sent was counted.
     const accepted = await queryUntil('sum(fleetmon_samples_accepted_total)', (r) => r.length === 1);
     expect(Number(accepted[0]!.value[1])).toBeGreaterThanOrEqual(6);
