@@ -139,6 +139,15 @@ describe.skipIf(!havePrometheus)('Prometheus scraping /prometheus', () => {
     const dashboard = JSON.parse(readFileSync(join(repoRoot, 'grafana/fleetmon-dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((target) => ({ panel: p.title, expr: target.expr.replaceAll('$device', 'sim-0001').replaceAll('$__rate_interval', '1m') })));
     expect(exprs.length).toBeGreaterThan(20);
+    // ...and so is every query the README shows.
+    exprs.push(
+      ...[
+        'fleetmon_network_receive_bytes / on(device) group_left fleetmon_device_interval_seconds',
+        'rate(fleetmon_network_receive_bytes[5m])',
+        'fleetmon_cpu_usage_ratio and on(device) fleetmon_device_up == 1',
+        'time() - fleetmon_device_last_sample_timestamp_seconds',
+      ].map((expr) => ({ panel: 'README', expr })),
+    );
     for (const { panel, expr } of exprs) await expect(query(expr), `${panel}: ${expr}`).resolves.toBeDefined();
     expect(await query('fleetmon_temperature_celsius{device="sim-0001"}')).not.toHaveLength(0);
     // fleetmon's own health: what the sim sent was counted.
