@@ -24,7 +24,6 @@ const REJECTION_REASONS: Record<number, string> = {
   401: 'unauthenticated',
   403: 'forbidden',
   413: 'too_large',
-  415: 'unsupported_media_type',
   503: 'database_busy',
   507: 'storage_full',
 };
