@@ -82,6 +82,17 @@ describe('renderFleet', () => {
     ]);
   });
 
+  it('writes a subject named twice in one sample once (two sockets both saying coretemp/Core 0)', () => {
+    const text = renderFleet(
+      [device('x', { sensors_temperature: { coretemp: [{ label: 'Core 0', current: 50 }, { label: 'Core 0', current: 60 }] }, disks: [{ mountpoint: '/', percent: 1 }, { mountpoint: '/', percent: 2 }] })],
+      [],
+      () => [],
+      NOW,
+    );
+    expect(lines(text).filter((l) => l.startsWith('fleetmon_temperature_celsius'))).toEqual(['fleetmon_temperature_celsius{device="x",chip="coretemp",sensor="Core 0"} 50']);
+    expect(lines(text).filter((l) => l.startsWith('fleetmon_filesystem_used_ratio'))).toHaveLength(1);
+  });
+
   it('escapes label values and puts the sample time on sample series when asked', () => {
     expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     const text = renderFleet([device('x', { disks: [{ mountpoint: '/mnt/"odd"\\dir', percent: 1 }] })], [], () => [], NOW, { sampleTimestamps: true });

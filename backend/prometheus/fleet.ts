@@ -62,6 +62,20 @@ export interface FleetExpositionOptions {
   sampleTimestamps?: boolean;
 }
 
+/**
+ * True the first time a subject is seen in one payload. Two sensors or disks of one sample with
+ * the same name (two sockets' `coretemp` both saying `Core 0`) would be the same series twice,
+ * which the format forbids and Prometheus drops; the first one is kept.
+ */
+function firstSeen(): (key: string) => boolean {
+  const seen = new Set<string>();
+  return (key) => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+}
+
 function writeSample(out: SeriesSink, device: string, p: MetricsPayload, ts: number | undefined): void {
   const d = { device };
   const f = FAMILIES;
@@ -74,20 +88,26 @@ function writeSample(out: SeriesSink, device: string, p: MetricsPayload, ts: num
   out.add(f.memoryTotal, d, p.memory?.total, ts);
   out.add(f.memoryAvailable, d, p.memory?.available, ts);
   out.add(f.swap, d, ratio(p.memory?.swap_percent), ts);
+  const newDisk = firstSeen();
   for (const disk of p.disks ?? []) {
+    if (!newDisk(disk.mountpoint)) continue;
     const labels = { device, mountpoint: disk.mountpoint };
     out.add(f.filesystem, labels, ratio(disk.percent), ts);
     out.add(f.filesystemSize, labels, disk.total_bytes ?? disk.total, ts);
     out.add(f.inodes, labels, ratio(disk.inode_percent), ts);
   }
+  const newSensor = firstSeen();
   for (const sensor of sensorsOf(p)) {
+    if (!newSensor(sensor.name)) continue;
     const labels = { device, chip: sensor.chip, sensor: sensor.label };
     out.add(f.temperature, labels, sensor.reading.current, ts);
     out.add(f.temperatureHigh, labels, sensor.reading.high, ts);
     out.add(f.temperatureCritical, labels, sensor.reading.critical, ts);
   }
+  const newInterface = firstSeen();
   (p.network ?? []).forEach((iface, index) => {
     const labels = { device, interface: interfaceName(iface, index) };
+    if (!newInterface(labels.interface)) return;
     out.add(f.receiveBytes, labels, iface.bytes_recv, ts);
     out.add(f.transmitBytes, labels, iface.bytes_sent, ts);
     out.add(f.receiveErrors, labels, iface.errin, ts);
@@ -95,8 +115,10 @@ function writeSample(out: SeriesSink, device: string, p: MetricsPayload, ts: num
     out.add(f.receiveDrops, labels, iface.dropin, ts);
     out.add(f.transmitDrops, labels, iface.dropout, ts);
   });
+  const newGpu = firstSeen();
   (p.gpus ?? []).forEach((gpu, position) => {
     const labels = { device, gpu: gpuName(gpu, position) };
+    if (!newGpu(labels.gpu)) return;
     out.add(f.gpuUtilization, labels, ratio(gpu.utilization_percent), ts);
     out.add(f.gpuMemoryUsed, labels, mib(gpu.memory_used_mb), ts);
     out.add(f.gpuMemoryTotal, labels, mib(gpu.memory_total_mb), ts);
