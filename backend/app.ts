@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './errors.js';
 import type { EventBus } from './events.js';
 import type { IngestQueue } from './ingest.js';
 import type { Logger } from './log.js';
+import type { SelfMetrics } from './prometheus/self.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeviceRoutes } from './routes/devices.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -17,6 +18,7 @@ import { registerHistoryRoutes } from './routes/history.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerSilenceRoutes } from './routes/silences.js';
+import { registerPrometheusRoutes } from './routes/prometheus.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerUiRoutes } from './routes/ui.js';
@@ -49,6 +51,8 @@ export interface AppDeps {
   events: EventBus;
   /** The built dashboard (dist/ui), served under /ui/. */
   uiDir: string;
+  /** fleetmon's own metrics (GET /prometheus/self); other parts register theirs on its registry. */
+  selfMetrics: SelfMetrics;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -64,6 +68,7 @@ export function createApp(deps: AppDeps): Koa {
   registerUiRoutes(router, deps.uiDir);
   registerSilenceRoutes(router, deps);
   registerNotificationRoutes(router, deps);
+  registerPrometheusRoutes(router, deps);
 
   app.use(async (ctx, next) => {
     try {
@@ -73,6 +78,8 @@ export function createApp(deps: AppDeps): Koa {
       if (deps.isClosing()) ctx.set('Connection', 'close');
     }
   });
+  // Outside the error handler, to count refused samples by the status they got.
+  app.use(deps.selfMetrics.countIngest());
   app.use(errorHandler(deps.log));
   app.use(notFound);
   app.use(corsHeaders(deps.browsers.origins));

@@ -96,6 +96,8 @@ export class IngestQueue {
     private readonly notify: NotifyConfig = noNotifications(),
     /** Told of each new sample and alert transition once its transaction has committed. */
     private readonly events?: EventBus,
+    /** Told of every committed group: its size and seconds taken (for /prometheus/self). */
+    private readonly onBatchCommitted: (size: number, seconds: number) => void = () => {},
   ) {}
 
   private announce(job: Job, result: IngestResult): void {
@@ -130,6 +132,7 @@ export class IngestQueue {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         let results: IngestResult[];
+        const started = performance.now();
         try {
           results = await writeTransaction(
             this.db,
@@ -158,6 +161,7 @@ export class IngestQueue {
           continue;
         }
         this.noteStorage(null);
+        this.onBatchCommitted(batch.length, (performance.now() - started) / 1000);
         batch.forEach((job, i) => {
           this.announce(job, results[i]!);
           job.resolve(results[i]!);

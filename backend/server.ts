@@ -19,6 +19,7 @@ import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/c
 import { type Sender, createSender } from './notify/sender.js';
 import { pendingForUnknownReceivers } from './store/notifications.js';
 import { loadTls } from './tls.js';
+import { SelfMetrics } from './prometheus/self.js';
 
 export interface RunningBackend {
   url: string;
@@ -55,6 +56,8 @@ export interface BackendOptions {
   silenceCheckEveryMs?: number;
   /** Where the built dashboard is (default: dist/ui). */
   uiDir?: string;
+  /** Node's process metrics in /prometheus/self (default on; tests starting many backends turn them off). */
+  processMetrics?: boolean;
 }
 
 /** Run `step` every `everyMs`, never two at once; errors are logged and the timer goes on. */
@@ -129,11 +132,13 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   });
   let closing: Promise<void> | undefined;
   const events = new EventBus();
+  const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log, notify, events),
+    ingest: new IngestQueue(database.db, rules, write, options.log, notify, events, (size, seconds) => selfMetrics.observeBatch(size, seconds)),
     events,
     uiDir: options.uiDir ?? defaultUiDir(),
+    selfMetrics,
     write,
     isClosing: () => closing !== undefined,
     rules,

@@ -7,12 +7,18 @@ import type { GpuMetrics, MetricsPayload, NetworkInterfaceMetrics, SensorReading
 export const interfaceName = (iface: Pick<NetworkInterfaceMetrics, 'name' | 'interface'>, index: number): string =>
   iface.name || iface.interface || `#${index}`;
 
-/** A sensor: `chip/label`, or `chip/#index` for a sensor without a label (the original sends `""`). */
+/** A sensor within its chip: its label, or `#index` for a sensor without one (the original sends `""`). */
+export const sensorLabel = (sensor: Pick<SensorReading, 'label'>, index: number): string => sensor.label || `#${index}`;
+
+/** A sensor: `chip/label`, or `chip/#index` for a sensor without a label. */
 export const sensorName = (chip: string, sensor: Pick<SensorReading, 'label'>, index: number): string =>
-  `${chip}/${sensor.label || `#${index}`}`;
+  `${chip}/${sensorLabel(sensor, index)}`;
 
 export interface NamedSensor {
   name: string;
+  chip: string;
+  /** The name within the chip (sensorLabel). */
+  label: string;
   reading: SensorReading;
 }
 
@@ -20,7 +26,7 @@ export interface NamedSensor {
 export function sensorsOf(payload: MetricsPayload): NamedSensor[] {
   const out: NamedSensor[] = [];
   for (const [chip, sensors] of Object.entries(payload.sensors_temperature ?? {})) {
-    sensors.forEach((reading, index) => out.push({ name: sensorName(chip, reading, index), reading }));
+    sensors.forEach((reading, index) => out.push({ name: sensorName(chip, reading, index), chip, label: sensorLabel(reading, index), reading }));
   }
   return out;
 }

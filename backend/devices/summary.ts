@@ -39,12 +39,18 @@ export function headlineOf(payload: MetricsPayload, timestamp: number): Headline
   };
 }
 
+/** Offline when silent past the limit of its `device_offline` rule; without that rule, never. */
+export function isOffline(device: Pick<DeviceWithLatest, 'last_seen' | 'interval_seconds'>, rules: readonly AlertRule[], now: number): boolean {
+  const offlineRule = rules.find((r) => r.id === OFFLINE_RULE_ID);
+  return offlineRule !== undefined && isSilent(device.last_seen, device.interval_seconds, offlineRule, now);
+}
+
 export function deviceSummary(device: DeviceWithLatest, rules: readonly AlertRule[], now: number) {
   const offlineRule = rules.find((r) => r.id === OFFLINE_RULE_ID);
   const payload = device.latest_payload === null ? undefined : readStoredPayload(device.latest_payload);
   return {
     id: device.id,
-    status: offlineRule && isSilent(device.last_seen, device.interval_seconds, offlineRule, now) ? 'offline' : 'online',
+    status: isOffline(device, rules, now) ? 'offline' : 'online',
     first_seen: device.first_seen,
     last_seen: device.last_seen,
     interval_seconds: device.interval_seconds,

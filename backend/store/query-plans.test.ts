@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../test/helpers.js';
-import { activeAlertsQuery, alertsEverStoredQuery, filteredAlertsQuery } from './alerts.js';
+import { activeAlertsQuery, alertsEverStoredQuery, filteredAlertsQuery, openProblemsQuery } from './alerts.js';
 import { devicesWithLatestQuery } from './devices.js';
 import { type OpenedDatabase, openDatabase } from './db.js';
 import { migrateToLatest } from './migrate.js';
@@ -68,6 +68,12 @@ describe('query plans of the hot reads', () => {
     expect(p).toMatch(/SEARCH samples USING INTEGER PRIMARY KEY/);
     expect(p).toMatch(/SEARCH alert_state USING (COVERING )?INDEX sqlite_autoindex_alert_state_1 \(device_id=\?\)/);
     expect(p).not.toMatch(/SCAN (samples|alerts|alert_state)/);
+  });
+
+  it('GET /prometheus reads the open problems from alert_state, each alert by its key', () => {
+    const p = plan(openProblemsQuery(database.db));
+    expect(p).toMatch(/SEARCH alerts USING INTEGER PRIMARY KEY/);
+    expect(p).not.toMatch(/SCAN (samples|alerts)/);
   });
 
   it("GET /metrics/:id finds one device's latest sample by keys", () => {

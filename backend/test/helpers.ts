@@ -43,7 +43,7 @@ export async function startTestBackend(
   options: Partial<BackendOptions> = {},
   config: Partial<Config> = {},
 ): Promise<RunningBackend> {
-  return startBackend(testConfig(dbPath, config), { log: silentLogger, ...options });
+  return startBackend(testConfig(dbPath, config), { log: silentLogger, processMetrics: false, ...options });
 }
 
 /** What a test gets from backendForEachTest: all fresh for each test. */
