@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
 import { EventBus } from './events.js';
+import { registerPartMetrics } from './prometheus/parts.js';
 import { defaultUiDir } from './routes/ui.js';
 import { IngestQueue } from './ingest.js';
 import { checkSilentDevices } from './offline-check.js';
@@ -133,6 +134,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   let closing: Promise<void> | undefined;
   const events = new EventBus();
   const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
+  registerPartMetrics(selfMetrics, database.db, events);
   const app = createApp({
     db: database.db,
     ingest: new IngestQueue(database.db, rules, write, options.log, notify, events, (size, seconds) => selfMetrics.observeBatch(size, seconds)),

@@ -187,3 +187,11 @@ export async function pendingForUnknownReceivers(db: Db, known: readonly string[
   if (known.length > 0) q = q.where('receiver', 'not in', known);
   return q.groupBy('receiver').execute();
 }
+
+/** Per receiver: notifications waiting to be sent, and how many of those have failed at least once. */
+export const outboxDepthQuery = (db: Db) =>
+  db
+    .selectFrom('notifications')
+    .select((eb) => ['receiver', eb.fn.countAll<number>().as('pending'), eb.fn.sum<number>(eb('attempts', '>', 0)).as('failing')])
+    .where('status', '=', 'pending')
+    .groupBy('receiver');

@@ -464,3 +464,30 @@ describe('the notifications file', () => {
     expect(ok.receivers.get('m')).toMatchObject({ kind: 'email', sendResolved: true });
   });
 });
+
+describe('the outbox in /prometheus/self', () => {
+  const gauge = async (ctx: Ctx, name: string) => {
+    const text = await (await fetch(`${ctx.backend.url}/prometheus/self`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(name));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
+  it('shows what waits per receiver, what failed, and how many dashboards listen', async () => {
+    const hook = await startHttpReceiver();
+    hook.mode = 'fail';
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: `${hook.url}/hook` }], routes: [{ receivers: 'am' }] }), [hook]);
+    await post(ctx, disk('db-1', 97));
+    expect(await gauge(ctx, 'fleetmon_outbox_pending{receiver="am"}')).toBe(1);
+    expect(await gauge(ctx, 'fleetmon_outbox_failing{receiver="am"}')).toBe(0);
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ failed: 1 });
+    expect(await gauge(ctx, 'fleetmon_outbox_failing{receiver="am"}')).toBe(1);
+    const stream = new AbortController();
+    await fetch(`${ctx.backend.url}/events`, { signal: stream.signal });
+    expect(await gauge(ctx, 'fleetmon_events_clients')).toBe(1);
+    stream.abort();
+    hook.mode = 'ok';
+    ctx.clock += 3600;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect(await gauge(ctx, 'fleetmon_outbox_pending{receiver="am"}')).toBeUndefined();
+  });
+});
