@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, spawnAgent } from '../../agent/test/processes.js';
+import { freePort, spawnAgent, waitFor } from '../../agent/test/processes.js';
 import type { RunningBackend } from '../server.js';
 import { addTokenWithCli, repoRoot, request, startTestBackend, tempDir } from './helpers.js';
 
@@ -20,22 +20,6 @@ const simCli = join(repoRoot, 'dist/agent/sim/cli.js');
 interface PromSeries {
   metric: Record<string, string>;
   value: [number, string];
-}
-
-/** Wait for an external process' answer: probe, pause briefly, give up after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const t: { dir?: ReturnType<typeof tempDir>; backend?: RunningBackend; prometheus?: ChildProcess; output?: () => string } = {};
@@ -107,10 +91,10 @@ describe.skipIf(!havePrometheus)('Prometheus scraping /prometheus', () => {
       return answer.body.data.result;
     };
     const queryUntil = (promql: string, done: (r: PromSeries[]) => boolean) =>
-      until(`${promql} in Prometheus\n${output.slice(-2000)}`, async () => {
+      waitFor(`${promql} in Prometheus\n${output.slice(-2000)}`, async () => {
         const result = await query(promql);
         return done(result) ? result : undefined;
-      });
+      }, 20_000);
     const byDevice = (r: PromSeries[]) => Object.fromEntries(r.map((s) => [s.metric['device'], Number(s.value[1])]));
 
     const up = await queryUntil('fleetmon_device_up', (r) => r.length === 3);
