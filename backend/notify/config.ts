@@ -37,6 +37,8 @@ const routeSchema = z.strictObject({
   continue: z.boolean().optional(),
   group_by: z.enum(['device', 'rule']).optional(),
   group_wait: duration.optional(),
+  /** The next message of a group goes no sooner than this after its previous one. */
+  group_interval: duration.optional(),
   /** Tell escalate_to too once the problem has been open escalate_after. */
   escalate_after: duration.optional(),
   escalate_to: oneOrMany.optional(),
@@ -74,6 +76,9 @@ export interface NotifyConfig {
 /** How long the first message of a group waits for others, unless group_wait says. */
 export const DEFAULT_GROUP_WAIT_SECONDS = 30;
 
+/** How long after a group's previous message the alerts that joined it since go out, unless group_interval says (Alertmanager's default). */
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
+
 /** Without rate_limit a receiver gets at most this many messages a minute (a flapping fleet must not flood a phone). */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 30, perSeconds: 60 };
 
@@ -107,7 +112,9 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
   });
   const routes = (spec.routes ?? []).map((r, i): Route => {
     const where = `routes.${i}`;
-    if (r.group_wait !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.group_wait applies only with group_by (device or rule)`);
+    for (const field of ['group_wait', 'group_interval'] as const) {
+      if (r[field] !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.${field} applies only with group_by (device or rule)`);
+    }
     const names = typeof r.receivers === 'string' ? [r.receivers] : r.receivers;
     const escalateTo = r.escalate_to === undefined ? [] : typeof r.escalate_to === 'string' ? [r.escalate_to] : r.escalate_to;
     for (const [field, list] of [['receivers', names], ['escalate_to', escalateTo]] as const) {
@@ -126,6 +133,7 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
       continue: r.continue ?? false,
       groupBy: r.group_by ?? null,
       groupWaitSeconds: r.group_wait === undefined ? DEFAULT_GROUP_WAIT_SECONDS : seconds(r.group_wait, `${where}.group_wait`),
+      groupIntervalSeconds: r.group_interval === undefined ? DEFAULT_GROUP_INTERVAL_SECONDS : seconds(r.group_interval, `${where}.group_interval`),
       escalation: r.escalate_after === undefined ? null : { afterSeconds: seconds(r.escalate_after, `${where}.escalate_after`), receivers: escalateTo },
     };
   });

@@ -176,7 +176,7 @@ export function createSender(o: SenderOptions): Sender {
   /** One receiver's due messages, oldest first, until one fails, none is due, or its rate limit is reached. */
   async function deliverTo(receiver: ReceiverConfig, report: DeliveryReport): Promise<void> {
     for (let n = 0; n < maxPerPass; n++) {
-      const row = await oldestPending(o.db, receiver.name);
+      const row = await oldestPending(o.db, receiver.name, o.now());
       if (!row || row.next_attempt_at > o.now()) return;
       if ((await sentSince(o.db, receiver.name, o.now() - receiver.rateLimit.perSeconds)) >= receiver.rateLimit.max) return;
       // Still ours? Another backend may have taken over while a receiver was slow.

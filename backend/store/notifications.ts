@@ -21,7 +21,7 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
     const routed = { deviceId, rule: t.rule, subject: t.subject, severity: problem.severity };
     const silenced = isSilenced(routed, silences, now);
     if (t.kind === 'fired') {
-      for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, silenced ? 'silenced' : 'pending'));
+      for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, await dueAt(db, d, now), silenced ? 'silenced' : 'pending'));
       continue;
     }
     const routedNow = receiversFor(routed, config.routes);
@@ -36,17 +36,36 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
     for (const { receiver } of told) {
       if (config.receivers.get(receiver)?.sendResolved === false) continue;
       // Grouped as the route that picks the receiver now groups (alone if none does any more).
-      const d = routedNow.find((x) => x.receiver === receiver) ?? { receiver, groupKey: null, groupWaitSeconds: 0 };
-      rows.push(row(d, 'resolved', alertId, problem.alertId, now, silenced ? 'silenced' : 'pending'));
+      const d = routedNow.find((x) => x.receiver === receiver) ?? { receiver, groupKey: null, groupWaitSeconds: 0, groupIntervalSeconds: 0 };
+      rows.push(row(d, 'resolved', alertId, problem.alertId, now, await dueAt(db, d, now), silenced ? 'silenced' : 'pending'));
     }
   }
   if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
   return rows.length;
 }
 
-type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds'>;
+type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds' | 'groupIntervalSeconds'>;
 
-const row = (d: Destination, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, status: NotificationStatus): NewNotification => ({
+/**
+ * When a message may first go (Alertmanager's timing): alone, now; the first of a group waits
+ * group_wait for others to join it; one that joins a group which had a message within the last
+ * group_interval goes with the group's next message, group_interval after its previous one.
+ */
+async function dueAt(db: Db, d: Destination, now: number): Promise<number> {
+  if (d.groupKey === null) return now;
+  const last = await db
+    .selectFrom('notifications')
+    .select('sent_at')
+    .where('receiver', '=', d.receiver)
+    .where('group_key', '=', d.groupKey)
+    .where('sent_at', '>', now - d.groupIntervalSeconds)
+    .orderBy('sent_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.sent_at != null ? last.sent_at + d.groupIntervalSeconds : now + d.groupWaitSeconds;
+}
+
+const row = (d: Destination, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, dueAtTime: number, status: NotificationStatus): NewNotification => ({
   receiver: d.receiver,
   kind,
   group_key: d.groupKey,
@@ -54,19 +73,29 @@ const row = (d: Destination, kind: NotificationKind, alertId: number, problemAle
   problem_alert_id: problemAlertId,
   created_at: now,
   status,
-  // A group's first message waits for the others to join it.
-  next_attempt_at: now + d.groupWaitSeconds,
+  next_attempt_at: dueAtTime,
 });
 
-/** A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it. */
-export const oldestPendingQuery = (db: Db, receiver: string) =>
-  db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').orderBy('id').limit(1);
+/**
+ * A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it
+ * (a failed one until its retry). A grouped message still waiting for its group's turn
+ * (group_wait, group_interval) does not hold up the others.
+ */
+export const oldestPendingQuery = (db: Db, receiver: string, now: number) =>
+  db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('receiver', '=', receiver)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('group_key', 'is', null), eb('attempts', '>', 0), eb('next_attempt_at', '<=', now)]))
+    .orderBy('id')
+    .limit(1);
 
 /** The pending messages of one group of a receiver, oldest first: they go out as one. */
 export const pendingOfGroup = (db: Db, receiver: string, groupKey: string, limit: number): Promise<NotificationRow[]> =>
   db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').where('group_key', '=', groupKey).orderBy('id').limit(limit).execute();
 
-export const oldestPending = (db: Db, receiver: string): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver).executeTakeFirst();
+export const oldestPending = (db: Db, receiver: string, now: number): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver, now).executeTakeFirst();
 
 export async function markSent(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable('notifications').set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), last_error: null })).where('id', '=', id).execute();

@@ -273,6 +273,34 @@ describe('grouping', () => {
     expect((json(hook, 1).alerts as unknown[]).length).toBe(1);
   });
 
+  it('group_interval: what joins a group after its first message waits for the next, group_interval after it', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ device: 'web-*', receivers: 'am' }, { receivers: 'am', group_by: 'device', group_wait: '30s' }] }), [hook]);
+    const disks = (...mounts: string[]) => ({ ...healthyExample, agent_id: 'db-1', disks: mounts.map((mountpoint) => ({ mountpoint, percent: 97, inode_percent: 3 })) });
+    const mounts = (i: number) => (json(hook, i).alerts as { labels: { subject: string } }[]).map((a) => a.labels.subject);
+    await post(ctx, disks('/var'));
+    ctx.clock += 1;
+    await post(ctx, disks('/var', '/srv'));
+    ctx.clock += 29;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 2 });
+    const firstAt = ctx.clock;
+    expect(hook.accepted).toHaveLength(1);
+    expect(mounts(0)).toEqual(['/var', '/srv']);
+    ctx.clock += 60;
+    await post(ctx, disks('/var', '/srv', '/home'));
+    // The held message does not hold up the receiver's others.
+    await post(ctx, disk('web-1', 97));
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect((json(hook, 1).groupLabels as { device: string }).device).toBe('web-1');
+    ctx.clock = firstAt + 299;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 0 });
+    expect(hook.accepted).toHaveLength(2);
+    ctx.clock = firstAt + 300;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect(hook.accepted).toHaveLength(3);
+    expect(mounts(2)).toEqual(['/home']);
+  });
+
   it('a grouped message to a phone says how many', async () => {
     const phone = await startHttpReceiver();
     const ctx = await start(() => ({ receivers: [{ name: 'phone', type: 'ntfy', url: phone.url }], routes: [{ receivers: 'phone', group_by: 'rule' }] }), [phone]);
