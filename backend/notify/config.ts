@@ -10,6 +10,7 @@ import { NotifyFileError, type SecretSources, issuesText, processSecrets } from 
 
 export { NotifyFileError } from './settings.js';
 import type { Route } from './routing.js';
+import { DEFAULT_FLAP, type FlapSettings } from './flapping.js';
 
 
 const duration = z.union([z.number().min(0), z.string()]);
@@ -49,6 +50,9 @@ const notifyFileSchema = z.strictObject({
   external_url: z.string().url().optional(),
   receivers: z.array(receiverSchema).min(1),
   routes: z.array(routeSchema).optional(),
+  /** A problem with more than flap_threshold state changes within flap_window is flapping. */
+  flap_window: duration.optional(),
+  flap_threshold: z.number().int().min(0).optional(),
 });
 
 export interface RateLimit {
@@ -71,6 +75,7 @@ export interface NotifyConfig {
   externalUrl: string;
   receivers: ReadonlyMap<string, ReceiverConfig>;
   routes: readonly Route[];
+  flap: FlapSettings;
 }
 
 /** How long the first message of a group waits for others, unless group_wait says. */
@@ -140,11 +145,16 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
   routes.forEach((r, i) => {
     if (r.repeatIntervalSeconds !== null && r.repeatIntervalSeconds < 60) throw new NotifyFileError(`routes.${i}.repeat_interval must be at least 1m (a reminder more often is a flood)`);
   });
-  return { source, externalUrl: spec.external_url ?? 'http://localhost:8000', receivers, routes };
+  const flap: FlapSettings = {
+    windowSeconds: spec.flap_window === undefined ? DEFAULT_FLAP.windowSeconds : seconds(spec.flap_window, 'flap_window'),
+    threshold: spec.flap_threshold ?? DEFAULT_FLAP.threshold,
+  };
+  if (flap.windowSeconds <= 0) throw new NotifyFileError('flap_window must be longer than 0 (turn detection off with flap_threshold: 0)');
+  return { source, externalUrl: spec.external_url ?? 'http://localhost:8000', receivers, routes, flap };
 }
 
 /** No --notify: nothing is routed and nothing is sent. */
-export const noNotifications = (): NotifyConfig => ({ source: null, externalUrl: 'http://localhost:8000', receivers: new Map(), routes: [] });
+export const noNotifications = (): NotifyConfig => ({ source: null, externalUrl: 'http://localhost:8000', receivers: new Map(), routes: [], flap: DEFAULT_FLAP });
 
 /** Read and check a notifications file; YAML for .yaml/.yml, JSON otherwise. */
 export function loadNotifyConfig(path: string, secrets: SecretSources = processSecrets()): NotifyConfig {

@@ -7,6 +7,49 @@ import type { StoredTransition } from './alerts.js';
 import type { Db } from './db.js';
 import type { NewNotification, NotificationKind, NotificationRow, NotificationStatus } from './schema.js';
 import { activeSilences } from './silences.js';
+import { flapDecision } from '../notify/flapping.js';
+
+type Problem = { device_id: string; rule: string; subject: string };
+
+/** State changes (fired or recovered) of a problem with times in (from, to]. */
+export async function flapChanges(db: Db, p: Problem, from: number, to: number): Promise<number> {
+  const found = await db
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('device_id', '=', p.device_id)
+    .where('timestamp', '>', from)
+    .where('timestamp', '<=', to)
+    .where('rule', '=', p.rule)
+    .where('subject', '=', p.subject)
+    .executeTakeFirstOrThrow();
+  return Number(found.n);
+}
+
+const isFlapping = async (db: Db, p: Problem): Promise<boolean> =>
+  (await db.selectFrom('flapping').select('since').where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject).executeTakeFirst()) !== undefined;
+
+/** What flaps now. */
+export const flappingNow = (db: Db) => db.selectFrom('flapping').selectAll().execute();
+
+/**
+ * A flapping problem settled: it flaps no more, and its receivers get one message with where it
+ * ended, firing if it is open, recovered if it is not (unless they said send_resolved: false).
+ */
+export async function settleFlapping(db: Db, p: Problem, now: number, config: NotifyConfig): Promise<number> {
+  await db.deleteFrom('flapping').where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject).execute();
+  const ofProblem = db.selectFrom('alerts').selectAll().where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject);
+  const last = await ofProblem.orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!last) return 0;
+  const fired = last.kind === 'fired' ? last : await ofProblem.where('kind', '=', 'fired').where('id', '<', last.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!fired) return 0;
+  const routed = { deviceId: p.device_id, rule: p.rule, subject: p.subject, severity: fired.severity };
+  const status = isSilenced(routed, await activeSilences(db, now), now) ? 'silenced' : 'pending';
+  const rows = receiversFor(routed, config.routes)
+    .filter((d) => last.kind === 'fired' || config.receivers.get(d.receiver)?.sendResolved !== false)
+    .map((d) => row({ ...d, groupKey: null }, last.kind === 'fired' ? 'firing' : 'resolved', last.id, fired.id, now, now, status));
+  if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
+  return rows.length;
+}
 
 /**
  * The notifications a device's stored transitions owe, inside the caller's transaction. A fired
@@ -17,9 +60,27 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
   if (stored.length === 0 || config.routes.length === 0) return 0;
   const silences = await activeSilences(db, now);
   const rows: NewNotification[] = [];
+  let written = 0;
   for (const { transition: t, alertId, problem } of stored) {
     const routed = { deviceId, rule: t.rule, subject: t.subject, severity: problem.severity };
     const silenced = isSilenced(routed, silences, now);
+    if (config.flap.threshold > 0) {
+      const key = { device_id: deviceId, rule: t.rule, subject: t.subject };
+      const decision = flapDecision(await flapChanges(db, key, now - config.flap.windowSeconds, now), await isFlapping(db, key), config.flap);
+      if (decision === 'starts') {
+        await db.insertInto('flapping').values({ ...key, since: now }).execute();
+        // One message that it flaps, alone and at once; what it does next is held until it settles.
+        for (const d of receiversFor(routed, config.routes)) rows.push(row({ ...d, groupKey: null }, 'flapping', alertId, problem.alertId, now, now, silenced ? 'silenced' : 'pending'));
+        continue;
+      }
+      if (decision === 'goes on') continue;
+      if (decision === 'settles') {
+        // Its changes aged out of the window before the sender looked: this transition is where it settled.
+        if (rows.length > 0) await db.insertInto('notifications').values(rows.splice(0)).execute();
+        written += await settleFlapping(db, key, now, config);
+        continue;
+      }
+    }
     if (t.kind === 'fired') {
       for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, await dueAt(db, d, now), silenced ? 'silenced' : 'pending'));
       continue;
@@ -41,7 +102,7 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
     }
   }
   if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
-  return rows.length;
+  return written + rows.length;
 }
 
 type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds' | 'groupIntervalSeconds'>;
