@@ -365,6 +365,18 @@ describe('flapping', () => {
     expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 1, sent: 1 });
     expect(texts(hook).slice(4)).toEqual(['resolved']);
   });
+
+  it('a change after the window emptied settles it at once, with where it is now', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ flap_window: '10m', flap_threshold: 3, receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am' }] }), [hook]);
+    await flap(ctx, 4); // flaps at the 4th change (+180), recovered
+    expect(texts(hook)).toHaveLength(4);
+    ctx.clock += 1200; // no sender pass meanwhile: nothing noticed it settled
+    await post(ctx, disk('db-1', 97));
+    expect(queryDb(ctx.dbPath, 'select count(*) as n from flapping')).toEqual([{ n: 0 }]);
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 0, sent: 1 });
+    expect(texts(hook).slice(4)).toEqual(['firing']);
+  });
 });
 
 describe('silences', () => {
