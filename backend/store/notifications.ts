@@ -76,6 +76,8 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
       if (decision === 'goes on') continue;
       if (decision === 'settles') {
         // Its changes aged out of the window before the sender looked: this transition is where it settled.
+        // Rows before it first, so that ids keep the order of the transitions.
+        written += rows.length;
         if (rows.length > 0) await db.insertInto('notifications').values(rows.splice(0)).execute();
         written += await settleFlapping(db, key, now, config);
         continue;
