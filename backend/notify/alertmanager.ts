@@ -64,6 +64,7 @@ const REASON: Record<Notice['kind'], string> = {
   firing: 'first notification',
   resolved: 'all alerts resolved',
   reminder: 'repeat interval elapsed',
+  flapping: 'alert is flapping',
   test: 'first notification',
 };
 

@@ -10,6 +10,7 @@ import { NotifyFileError, type SecretSources, issuesText, processSecrets } from 
 
 export { NotifyFileError } from './settings.js';
 import type { Route } from './routing.js';
+import { DEFAULT_FLAP, type FlapSettings } from './flapping.js';
 
 
 const duration = z.union([z.number().min(0), z.string()]);
@@ -37,6 +38,8 @@ const routeSchema = z.strictObject({
   continue: z.boolean().optional(),
   group_by: z.enum(['device', 'rule']).optional(),
   group_wait: duration.optional(),
+  /** The next message of a group goes no sooner than this after its previous one. */
+  group_interval: duration.optional(),
   /** Tell escalate_to too once the problem has been open escalate_after. */
   escalate_after: duration.optional(),
   escalate_to: oneOrMany.optional(),
@@ -47,6 +50,9 @@ const notifyFileSchema = z.strictObject({
   external_url: z.string().url().optional(),
   receivers: z.array(receiverSchema).min(1),
   routes: z.array(routeSchema).optional(),
+  /** A problem with more than flap_threshold state changes within flap_window is flapping. */
+  flap_window: duration.optional(),
+  flap_threshold: z.number().int().min(0).optional(),
 });
 
 export interface RateLimit {
@@ -69,10 +75,14 @@ export interface NotifyConfig {
   externalUrl: string;
   receivers: ReadonlyMap<string, ReceiverConfig>;
   routes: readonly Route[];
+  flap: FlapSettings;
 }
 
 /** How long the first message of a group waits for others, unless group_wait says. */
 export const DEFAULT_GROUP_WAIT_SECONDS = 30;
+
+/** How long after a group's previous message the alerts that joined it since go out, unless group_interval says (Alertmanager's default). */
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
 
 /** Without rate_limit a receiver gets at most this many messages a minute (a flapping fleet must not flood a phone). */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 30, perSeconds: 60 };
@@ -107,7 +117,9 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
   });
   const routes = (spec.routes ?? []).map((r, i): Route => {
     const where = `routes.${i}`;
-    if (r.group_wait !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.group_wait applies only with group_by (device or rule)`);
+    for (const field of ['group_wait', 'group_interval'] as const) {
+      if (r[field] !== undefined && r.group_by === undefined) throw new NotifyFileError(`${where}.${field} applies only with group_by (device or rule)`);
+    }
     const names = typeof r.receivers === 'string' ? [r.receivers] : r.receivers;
     const escalateTo = r.escalate_to === undefined ? [] : typeof r.escalate_to === 'string' ? [r.escalate_to] : r.escalate_to;
     for (const [field, list] of [['receivers', names], ['escalate_to', escalateTo]] as const) {
@@ -126,17 +138,23 @@ export function buildNotifyConfig(data: unknown, source: string | null, secrets:
       continue: r.continue ?? false,
       groupBy: r.group_by ?? null,
       groupWaitSeconds: r.group_wait === undefined ? DEFAULT_GROUP_WAIT_SECONDS : seconds(r.group_wait, `${where}.group_wait`),
+      groupIntervalSeconds: r.group_interval === undefined ? DEFAULT_GROUP_INTERVAL_SECONDS : seconds(r.group_interval, `${where}.group_interval`),
       escalation: r.escalate_after === undefined ? null : { afterSeconds: seconds(r.escalate_after, `${where}.escalate_after`), receivers: escalateTo },
     };
   });
   routes.forEach((r, i) => {
     if (r.repeatIntervalSeconds !== null && r.repeatIntervalSeconds < 60) throw new NotifyFileError(`routes.${i}.repeat_interval must be at least 1m (a reminder more often is a flood)`);
   });
-  return { source, externalUrl: spec.external_url ?? 'http://localhost:8000', receivers, routes };
+  const flap: FlapSettings = {
+    windowSeconds: spec.flap_window === undefined ? DEFAULT_FLAP.windowSeconds : seconds(spec.flap_window, 'flap_window'),
+    threshold: spec.flap_threshold ?? DEFAULT_FLAP.threshold,
+  };
+  if (flap.windowSeconds <= 0) throw new NotifyFileError('flap_window must be longer than 0 (turn detection off with flap_threshold: 0)');
+  return { source, externalUrl: spec.external_url ?? 'http://localhost:8000', receivers, routes, flap };
 }
 
 /** No --notify: nothing is routed and nothing is sent. */
-export const noNotifications = (): NotifyConfig => ({ source: null, externalUrl: 'http://localhost:8000', receivers: new Map(), routes: [] });
+export const noNotifications = (): NotifyConfig => ({ source: null, externalUrl: 'http://localhost:8000', receivers: new Map(), routes: [], flap: DEFAULT_FLAP });
 
 /** Read and check a notifications file; YAML for .yaml/.yml, JSON otherwise. */
 export function loadNotifyConfig(path: string, secrets: SecretSources = processSecrets()): NotifyConfig {

@@ -22,6 +22,8 @@ export interface Notice {
   endsAt: number | null;
   /** The fired alert's id (GET /alerts), which tells problems apart. */
   problemAlertId: number;
+  /** flapping only: state changes counted, and the window they were counted in (seconds). */
+  flap?: { changes: number; windowSeconds: number };
 }
 
 /** What every receiver kind needs besides the notice. */
@@ -30,7 +32,7 @@ export interface SendContext {
   externalUrl: string;
 }
 
-const LABEL: Record<Notice['kind'], string> = { firing: 'FIRING', resolved: 'RESOLVED', reminder: 'STILL FIRING', test: 'TEST' };
+const LABEL: Record<Notice['kind'], string> = { firing: 'FIRING', resolved: 'RESOLVED', reminder: 'STILL FIRING', flapping: 'FLAPPING', test: 'TEST' };
 
 const round = (n: number) => String(Math.round(n * 100) / 100);
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
@@ -41,9 +43,16 @@ export const summaryOf = (n: Notice): string => `${n.alert} on ${n.deviceId}${n.
 /** "[FIRING] Low Disk Space on db-1 (/var)": the line a phone shows. */
 export const titleOf = (n: Notice): string => `[${LABEL[n.kind]}] ${summaryOf(n)}`;
 
+/** "1 h", "30 min", "90 s" */
+const spanText = (seconds: number): string =>
+  seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+
 /** A few lines for the body: the value against its limit, since when, and where to look. */
 export function descriptionOf(n: Notice): string {
   if (n.kind === 'test') return `A test message from fleetmon to receiver ${n.receiver}: if you read this, it works.`;
+  if (n.kind === 'flapping' && n.flap) {
+    return `${summaryOf(n)} is flapping: ${n.flap.changes} changes in ${spanText(n.flap.windowSeconds)}; notifications held until it settles\nseverity ${n.severity}, rule ${n.rule}`;
+  }
   const lines: string[] = [];
   if (n.value !== null) lines.push(`value ${round(n.value)}${n.threshold !== null ? ` (limit ${round(n.threshold)})` : ''}`);
   lines.push(n.kind === 'resolved' && n.endsAt !== null ? `cleared at ${iso(n.endsAt)}, open since ${iso(n.startsAt)}` : `open since ${iso(n.startsAt)}`);

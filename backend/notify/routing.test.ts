@@ -4,8 +4,8 @@ import { type Route, receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
 import type { SilenceRow } from '../store/schema.js';
 
-const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, groupBy: null, groupWaitSeconds: 30, escalation: null, ...r });
-const alone = { groupKey: null, groupWaitSeconds: 0 };
+const route = (r: Partial<Route> & Pick<Route, 'receivers'>): Route => ({ device: null, rule: null, subject: null, severity: null, repeatIntervalSeconds: null, continue: false, groupBy: null, groupWaitSeconds: 30, groupIntervalSeconds: 300, escalation: null, ...r });
+const alone = { groupKey: null, groupWaitSeconds: 0, groupIntervalSeconds: 0 };
 const diskOnDb1 = { deviceId: 'db-1', rule: 'disk_space_low', subject: '/var', severity: 'critical' as const };
 
 describe('receiversFor', () => {
@@ -32,8 +32,8 @@ describe('receiversFor', () => {
 });
 
 it('puts a message in the group of its route: the device or the rule', () => {
-  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'device' })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'device=db-1', groupWaitSeconds: 30 }]);
-  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'rule', groupWaitSeconds: 5 })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'rule=disk_space_low', groupWaitSeconds: 5 }]);
+  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'device' })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'device=db-1', groupWaitSeconds: 30, groupIntervalSeconds: 300 }]);
+  expect(receiversFor(diskOnDb1, [route({ receivers: ['a'], groupBy: 'rule', groupWaitSeconds: 5 })])).toEqual([{ receiver: 'a', repeatIntervalSeconds: null, groupKey: 'rule=disk_space_low', groupWaitSeconds: 5, groupIntervalSeconds: 300 }]);
 });
 
 describe('isSilenced', () => {

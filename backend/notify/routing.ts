@@ -16,6 +16,8 @@ export interface Route {
   groupBy: 'device' | 'rule' | null;
   /** How long a group's first message waits for others to join it. */
   groupWaitSeconds: number;
+  /** How long after a group's previous message the next one (what joined it since) may go. */
+  groupIntervalSeconds: number;
   /** Tell these receivers too once the problem has been open this long (null: never). */
   escalation: { afterSeconds: number; receivers: readonly string[] } | null;
 }
@@ -35,6 +37,7 @@ export interface Delivery {
   /** The group the message joins (`device=db-1`), null when it goes alone, and how long it waits for others. */
   groupKey: string | null;
   groupWaitSeconds: number;
+  groupIntervalSeconds: number;
 }
 
 const groupKeyOf = (route: Route, p: RoutedProblem): string | null =>
@@ -84,7 +87,7 @@ export function receiversFor(problem: RoutedProblem, routes: readonly Route[]): 
     for (const receiver of route.receivers) {
       if (out.some((d) => d.receiver === receiver)) continue;
       const groupKey = groupKeyOf(route, problem);
-      out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds, groupKey, groupWaitSeconds: groupKey === null ? 0 : route.groupWaitSeconds });
+      out.push({ receiver, repeatIntervalSeconds: route.repeatIntervalSeconds, groupKey, groupWaitSeconds: groupKey === null ? 0 : route.groupWaitSeconds, groupIntervalSeconds: groupKey === null ? 0 : route.groupIntervalSeconds });
     }
   }
   return out;

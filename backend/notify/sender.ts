@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/db.js';
 import {
+  flapChanges,
+  flappingNow,
   insertNotification,
   lastNotificationOf,
   markFailed,
@@ -20,6 +22,7 @@ import {
   releaseLease,
   releaseSilenced,
   sentSince,
+  settleFlapping,
   takeLease,
 } from '../store/notifications.js';
 import type { NotificationRow } from '../store/schema.js';
@@ -28,6 +31,7 @@ import { type WriteOptions, writeTransaction } from '../store/write-transaction.
 import type { NotifyConfig, ReceiverConfig } from './config.js';
 import type { Batch, Notice } from './notice.js';
 import { RECEIVER_KINDS } from './receivers/index.js';
+import { flapDecision } from './flapping.js';
 import { escalationsFor, receiversFor } from './routing.js';
 import { isSilenced } from './silence.js';
 
@@ -42,6 +46,8 @@ export interface DeliveryReport {
   reminders: number;
   /** Messages to escalate_to receivers written this pass. */
   escalations: number;
+  /** Flapping problems that settled this pass (each owes one message with where it ended). */
+  settled: number;
   /** Rows a silence held back, owed again since it ended. */
   released: number;
 }
@@ -126,7 +132,17 @@ export function createSender(o: SenderOptions): Sender {
       async (trx) => {
         const now = o.now();
         const silences = await activeSilences(trx, now);
+        const flapping = new Set<string>();
+        for (const f of await flappingNow(trx)) {
+          const changes = await flapChanges(trx, f, now - o.config.flap.windowSeconds, now);
+          if (flapDecision(changes, true, o.config.flap) === 'settles') {
+            await settleFlapping(trx, f, now, o.config);
+            report.settled++;
+          } else flapping.add(JSON.stringify([f.device_id, f.rule, f.subject]));
+        }
         for (const p of await openProblemAlerts(trx)) {
+          // Held back while it flaps: no reminders, no escalation.
+          if (flapping.has(JSON.stringify([p.device_id, p.rule, p.subject]))) continue;
           const problem = { deviceId: p.device_id, rule: p.rule, subject: p.subject, severity: p.severity };
           if (isSilenced(problem, silences, now)) continue;
           for (const d of receiversFor(problem, o.config.routes)) {
@@ -170,13 +186,19 @@ export function createSender(o: SenderOptions): Sender {
       startsAt: since,
       endsAt: row.kind === 'resolved' ? alert.timestamp : null,
       problemAlertId: problem.id,
+      ...(row.kind === 'flapping' && {
+        flap: {
+          changes: await flapChanges(o.db, problem, row.created_at - o.config.flap.windowSeconds, row.created_at),
+          windowSeconds: o.config.flap.windowSeconds,
+        },
+      }),
     };
   }
 
   /** One receiver's due messages, oldest first, until one fails, none is due, or its rate limit is reached. */
   async function deliverTo(receiver: ReceiverConfig, report: DeliveryReport): Promise<void> {
     for (let n = 0; n < maxPerPass; n++) {
-      const row = await oldestPending(o.db, receiver.name);
+      const row = await oldestPending(o.db, receiver.name, o.now());
       if (!row || row.next_attempt_at > o.now()) return;
       if ((await sentSince(o.db, receiver.name, o.now() - receiver.rateLimit.perSeconds)) >= receiver.rateLimit.max) return;
       // Still ours? Another backend may have taken over while a receiver was slow.
@@ -212,7 +234,7 @@ export function createSender(o: SenderOptions): Sender {
   return {
     owner,
     async deliverDue() {
-      const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0, escalations: 0 };
+      const report: DeliveryReport = { leased: false, sent: 0, failed: 0, reminders: 0, released: 0, escalations: 0, settled: 0 };
       if (o.config.receivers.size === 0) return report;
       const leased = await lease();
       noteHolding(leased);

@@ -7,6 +7,49 @@ import type { StoredTransition } from './alerts.js';
 import type { Db } from './db.js';
 import type { NewNotification, NotificationKind, NotificationRow, NotificationStatus } from './schema.js';
 import { activeSilences } from './silences.js';
+import { flapDecision } from '../notify/flapping.js';
+
+type Problem = { device_id: string; rule: string; subject: string };
+
+/** State changes (fired or recovered) of a problem with times in (from, to]. */
+export async function flapChanges(db: Db, p: Problem, from: number, to: number): Promise<number> {
+  const found = await db
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('device_id', '=', p.device_id)
+    .where('timestamp', '>', from)
+    .where('timestamp', '<=', to)
+    .where('rule', '=', p.rule)
+    .where('subject', '=', p.subject)
+    .executeTakeFirstOrThrow();
+  return Number(found.n);
+}
+
+const isFlapping = async (db: Db, p: Problem): Promise<boolean> =>
+  (await db.selectFrom('flapping').select('since').where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject).executeTakeFirst()) !== undefined;
+
+/** What flaps now. */
+export const flappingNow = (db: Db) => db.selectFrom('flapping').selectAll().execute();
+
+/**
+ * A flapping problem settled: it flaps no more, and its receivers get one message with where it
+ * ended, firing if it is open, recovered if it is not (unless they said send_resolved: false).
+ */
+export async function settleFlapping(db: Db, p: Problem, now: number, config: NotifyConfig): Promise<number> {
+  await db.deleteFrom('flapping').where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject).execute();
+  const ofProblem = db.selectFrom('alerts').selectAll().where('device_id', '=', p.device_id).where('rule', '=', p.rule).where('subject', '=', p.subject);
+  const last = await ofProblem.orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!last) return 0;
+  const fired = last.kind === 'fired' ? last : await ofProblem.where('kind', '=', 'fired').where('id', '<', last.id).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!fired) return 0;
+  const routed = { deviceId: p.device_id, rule: p.rule, subject: p.subject, severity: fired.severity };
+  const status = isSilenced(routed, await activeSilences(db, now), now) ? 'silenced' : 'pending';
+  const rows = receiversFor(routed, config.routes)
+    .filter((d) => last.kind === 'fired' || config.receivers.get(d.receiver)?.sendResolved !== false)
+    .map((d) => row({ ...d, groupKey: null }, last.kind === 'fired' ? 'firing' : 'resolved', last.id, fired.id, now, now, status));
+  if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
+  return rows.length;
+}
 
 /**
  * The notifications a device's stored transitions owe, inside the caller's transaction. A fired
@@ -17,11 +60,31 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
   if (stored.length === 0 || config.routes.length === 0) return 0;
   const silences = await activeSilences(db, now);
   const rows: NewNotification[] = [];
+  let written = 0;
   for (const { transition: t, alertId, problem } of stored) {
     const routed = { deviceId, rule: t.rule, subject: t.subject, severity: problem.severity };
     const silenced = isSilenced(routed, silences, now);
+    if (config.flap.threshold > 0) {
+      const key = { device_id: deviceId, rule: t.rule, subject: t.subject };
+      const decision = flapDecision(await flapChanges(db, key, now - config.flap.windowSeconds, now), await isFlapping(db, key), config.flap);
+      if (decision === 'starts') {
+        await db.insertInto('flapping').values({ ...key, since: now }).execute();
+        // One message that it flaps, alone and at once; what it does next is held until it settles.
+        for (const d of receiversFor(routed, config.routes)) rows.push(row({ ...d, groupKey: null }, 'flapping', alertId, problem.alertId, now, now, silenced ? 'silenced' : 'pending'));
+        continue;
+      }
+      if (decision === 'goes on') continue;
+      if (decision === 'settles') {
+        // Its changes aged out of the window before the sender looked: this transition is where it settled.
+        // Rows before it first, so that ids keep the order of the transitions.
+        written += rows.length;
+        if (rows.length > 0) await db.insertInto('notifications').values(rows.splice(0)).execute();
+        written += await settleFlapping(db, key, now, config);
+        continue;
+      }
+    }
     if (t.kind === 'fired') {
-      for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, silenced ? 'silenced' : 'pending'));
+      for (const d of receiversFor(routed, config.routes)) rows.push(row(d, 'firing', alertId, alertId, now, await dueAt(db, d, now), silenced ? 'silenced' : 'pending'));
       continue;
     }
     const routedNow = receiversFor(routed, config.routes);
@@ -36,17 +99,36 @@ export async function enqueueNotifications(db: Db, deviceId: string, stored: rea
     for (const { receiver } of told) {
       if (config.receivers.get(receiver)?.sendResolved === false) continue;
       // Grouped as the route that picks the receiver now groups (alone if none does any more).
-      const d = routedNow.find((x) => x.receiver === receiver) ?? { receiver, groupKey: null, groupWaitSeconds: 0 };
-      rows.push(row(d, 'resolved', alertId, problem.alertId, now, silenced ? 'silenced' : 'pending'));
+      const d = routedNow.find((x) => x.receiver === receiver) ?? { receiver, groupKey: null, groupWaitSeconds: 0, groupIntervalSeconds: 0 };
+      rows.push(row(d, 'resolved', alertId, problem.alertId, now, await dueAt(db, d, now), silenced ? 'silenced' : 'pending'));
     }
   }
   if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
-  return rows.length;
+  return written + rows.length;
 }
 
-type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds'>;
+type Destination = Pick<Delivery, 'receiver' | 'groupKey' | 'groupWaitSeconds' | 'groupIntervalSeconds'>;
 
-const row = (d: Destination, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, status: NotificationStatus): NewNotification => ({
+/**
+ * When a message may first go (Alertmanager's timing): alone, now; the first of a group waits
+ * group_wait for others to join it; one that joins a group which had a message within the last
+ * group_interval goes with the group's next message, group_interval after its previous one.
+ */
+async function dueAt(db: Db, d: Destination, now: number): Promise<number> {
+  if (d.groupKey === null) return now;
+  const last = await db
+    .selectFrom('notifications')
+    .select('sent_at')
+    .where('receiver', '=', d.receiver)
+    .where('group_key', '=', d.groupKey)
+    .where('sent_at', '>', now - d.groupIntervalSeconds)
+    .orderBy('sent_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.sent_at != null ? last.sent_at + d.groupIntervalSeconds : now + d.groupWaitSeconds;
+}
+
+const row = (d: Destination, kind: NotificationKind, alertId: number, problemAlertId: number, now: number, dueAtTime: number, status: NotificationStatus): NewNotification => ({
   receiver: d.receiver,
   kind,
   group_key: d.groupKey,
@@ -54,19 +136,29 @@ const row = (d: Destination, kind: NotificationKind, alertId: number, problemAle
   problem_alert_id: problemAlertId,
   created_at: now,
   status,
-  // A group's first message waits for the others to join it.
-  next_attempt_at: now + d.groupWaitSeconds,
+  next_attempt_at: dueAtTime,
 });
 
-/** A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it. */
-export const oldestPendingQuery = (db: Db, receiver: string) =>
-  db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').orderBy('id').limit(1);
+/**
+ * A receiver's oldest message not yet sent: delivery is in order, so it blocks the ones after it
+ * (a failed one until its retry). A grouped message still waiting for its group's turn
+ * (group_wait, group_interval) does not hold up the others.
+ */
+export const oldestPendingQuery = (db: Db, receiver: string, now: number) =>
+  db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('receiver', '=', receiver)
+    .where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('group_key', 'is', null), eb('attempts', '>', 0), eb('next_attempt_at', '<=', now)]))
+    .orderBy('id')
+    .limit(1);
 
 /** The pending messages of one group of a receiver, oldest first: they go out as one. */
 export const pendingOfGroup = (db: Db, receiver: string, groupKey: string, limit: number): Promise<NotificationRow[]> =>
   db.selectFrom('notifications').selectAll().where('receiver', '=', receiver).where('status', '=', 'pending').where('group_key', '=', groupKey).orderBy('id').limit(limit).execute();
 
-export const oldestPending = (db: Db, receiver: string): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver).executeTakeFirst();
+export const oldestPending = (db: Db, receiver: string, now: number): Promise<NotificationRow | undefined> => oldestPendingQuery(db, receiver, now).executeTakeFirst();
 
 export async function markSent(db: Db, id: number, now: number): Promise<void> {
   await db.updateTable('notifications').set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), last_error: null })).where('id', '=', id).execute();

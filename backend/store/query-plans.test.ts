@@ -92,7 +92,7 @@ describe('query plans of the hot reads', () => {
 
 describe('query plans of the notification sender and GET /notifications', () => {
   it("a receiver's next message, its recent sends and a problem's last message come from indexes", () => {
-    const next = plan(oldestPendingQuery(database.db, 'phone'));
+    const next = plan(oldestPendingQuery(database.db, 'phone', 0));
     expect(next).toMatch(/SEARCH notifications USING (COVERING )?INDEX notifications_receiver_status \(receiver=\? AND status=\?\)/);
     expect(next).not.toMatch(/TEMP B-TREE/);
     expect(plan(sentSinceQuery(database.db, 'phone', 5))).toMatch(/SEARCH notifications USING COVERING INDEX notifications_receiver_sent \(receiver=\? AND sent_at>\?\)/);

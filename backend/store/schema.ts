@@ -84,7 +84,8 @@ export interface MaintenanceTable {
   value: number;
 }
 
-export type NotificationKind = 'firing' | 'resolved' | 'reminder';
+/** flapping: one message saying a problem flaps and that its messages are held until it settles. */
+export type NotificationKind = 'firing' | 'resolved' | 'reminder' | 'flapping';
 export type NotificationStatus = 'pending' | 'sent' | 'silenced';
 
 /** The outbox: one row per message owed to (or delivered to) one receiver. */
@@ -104,6 +105,14 @@ export interface NotificationsTable {
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
   sent_at: number | null;
+}
+
+/** Problems (device, rule, subject) flapping now: their messages are held until they settle. */
+export interface FlappingTable {
+  device_id: string;
+  rule: string;
+  subject: string;
+  since: number;
 }
 
 /** A job only one backend may run at a time (the notification sender), held until expires_at. */
@@ -151,6 +160,7 @@ export interface Database {
   rollups: RollupsTable;
   maintenance: MaintenanceTable;
   notifications: NotificationsTable;
+  flapping: FlappingTable;
   leases: LeasesTable;
   silences: SilencesTable;
   tokens: TokensTable;

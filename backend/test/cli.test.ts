@@ -56,7 +56,7 @@ describe('fleetmon-backend CLI', () => {
     dir = tempDir();
     const after = join(dir.path, 'after.sqlite');
     const before = join(dir.path, 'before.sqlite');
-    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications to ${after}`);
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications, 0006_flapping to ${after}`);
     expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
     const fromEnv = join(dir.path, 'env.sqlite');
     expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);
@@ -68,7 +68,7 @@ describe('fleetmon-backend CLI', () => {
     const first = await runBackendCli(['migrate', '--db', db]);
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
     const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
-    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'leases', 'maintenance', 'notifications', 'rollups', 'samples', 'silences', 'tokens']);
+    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'flapping', 'leases', 'maintenance', 'notifications', 'rollups', 'samples', 'silences', 'tokens']);
     const second = await runBackendCli(['migrate', '--db', db]);
     expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
   });

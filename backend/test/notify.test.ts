@@ -273,6 +273,34 @@ describe('grouping', () => {
     expect((json(hook, 1).alerts as unknown[]).length).toBe(1);
   });
 
+  it('group_interval: what joins a group after its first message waits for the next, group_interval after it', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ device: 'web-*', receivers: 'am' }, { receivers: 'am', group_by: 'device', group_wait: '30s' }] }), [hook]);
+    const disks = (...mounts: string[]) => ({ ...healthyExample, agent_id: 'db-1', disks: mounts.map((mountpoint) => ({ mountpoint, percent: 97, inode_percent: 3 })) });
+    const mounts = (i: number) => (json(hook, i).alerts as { labels: { subject: string } }[]).map((a) => a.labels.subject);
+    await post(ctx, disks('/var'));
+    ctx.clock += 1;
+    await post(ctx, disks('/var', '/srv'));
+    ctx.clock += 29;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 2 });
+    const firstAt = ctx.clock;
+    expect(hook.accepted).toHaveLength(1);
+    expect(mounts(0)).toEqual(['/var', '/srv']);
+    ctx.clock += 60;
+    await post(ctx, disks('/var', '/srv', '/home'));
+    // The held message does not hold up the receiver's others.
+    await post(ctx, disk('web-1', 97));
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect((json(hook, 1).groupLabels as { device: string }).device).toBe('web-1');
+    ctx.clock = firstAt + 299;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 0 });
+    expect(hook.accepted).toHaveLength(2);
+    ctx.clock = firstAt + 300;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect(hook.accepted).toHaveLength(3);
+    expect(mounts(2)).toEqual(['/home']);
+  });
+
   it('a grouped message to a phone says how many', async () => {
     const phone = await startHttpReceiver();
     const ctx = await start(() => ({ receivers: [{ name: 'phone', type: 'ntfy', url: phone.url }], routes: [{ receivers: 'phone', group_by: 'rule' }] }), [phone]);
@@ -282,6 +310,72 @@ describe('grouping', () => {
     await ctx.backend.sender.deliverDue();
     expect(phone.accepted.map((r) => r.headers.title)).toEqual(['[FIRING:2] Low Disk Space on db-1 (/var) and 1 more']);
     expect(phone.accepted[0]!.body).toContain('[FIRING] Low Disk Space on db-2 (/var)');
+  });
+});
+
+describe('flapping', () => {
+  /** Fill and free db-1's /var `times` times, a minute apart, each followed by a sender pass. */
+  async function flap(ctx: Ctx, changes: number) {
+    for (let i = 0; i < changes; i++) {
+      await post(ctx, disk('db-1', i % 2 === 0 ? 97 : 50));
+      await ctx.backend.sender.deliverDue();
+      ctx.clock += 60;
+    }
+  }
+  const texts = (hook: HttpReceiver) =>
+    hook.accepted.map((r) => {
+      const m = JSON.parse(r.body) as { notification_reason: string; alerts: { status: string; annotations: { description: string } }[] };
+      return m.notification_reason === 'alert is flapping' ? m.alerts[0]!.annotations.description.split('\n')[0] : m.alerts[0]!.status;
+    });
+
+  it('holds a flapping problem back with one message, then tells where it settled: still open', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am' }] }), [hook]);
+    const first = ctx.clock;
+    await flap(ctx, 9); // fired at +0, +120 ... +480, recovered between: 9 changes, the 7th makes it flap
+    expect(texts(hook)).toEqual([
+      'firing',
+      'resolved',
+      'firing',
+      'resolved',
+      'firing',
+      'resolved',
+      'Low Disk Space on db-1 (/var) is flapping: 7 changes in 1 h; notifications held until it settles',
+    ]);
+    // Settled once fewer than 3 changes are left in the hour: the last two (+420, +480).
+    ctx.clock = first + 3959;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 0, sent: 0 });
+    ctx.clock = first + 3960;
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 1, sent: 1 });
+    expect(texts(hook).slice(7)).toEqual(['firing']);
+    expect(queryDb(ctx.dbPath, 'select count(*) as n from flapping')).toEqual([{ n: 0 }]);
+    // From here on as any problem: its recovery is told.
+    await post(ctx, disk('db-1', 50));
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ sent: 1 });
+    expect(texts(hook).slice(8)).toEqual(['resolved']);
+  });
+
+  it('settled recovered: one recovery; flap_threshold and flap_window from the file', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ flap_window: '10m', flap_threshold: 3, receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am' }] }), [hook]);
+    const first = ctx.clock;
+    await flap(ctx, 6); // the 4th change (+180) flaps; it ends recovered (+300)
+    expect(texts(hook)).toEqual(['firing', 'resolved', 'firing', 'Low Disk Space on db-1 (/var) is flapping: 4 changes in 10 min; notifications held until it settles']);
+    ctx.clock = first + 240 + 600; // only +300 is left in the 10 minutes: settled
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 1, sent: 1 });
+    expect(texts(hook).slice(4)).toEqual(['resolved']);
+  });
+
+  it('a change after the window emptied settles it at once, with where it is now', async () => {
+    const hook = await startHttpReceiver();
+    const ctx = await start(() => ({ flap_window: '10m', flap_threshold: 3, receivers: [{ name: 'am', type: 'webhook', url: hook.url }], routes: [{ receivers: 'am' }] }), [hook]);
+    await flap(ctx, 4); // flaps at the 4th change (+180), recovered
+    expect(texts(hook)).toHaveLength(4);
+    ctx.clock += 1200; // no sender pass meanwhile: nothing noticed it settled
+    await post(ctx, disk('db-1', 97));
+    expect(queryDb(ctx.dbPath, 'select count(*) as n from flapping')).toEqual([{ n: 0 }]);
+    expect(await ctx.backend.sender.deliverDue()).toMatchObject({ settled: 0, sent: 1 });
+    expect(texts(hook).slice(4)).toEqual(['firing']);
   });
 });
 
