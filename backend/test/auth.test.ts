@@ -167,6 +167,25 @@ describe('tokens', () => {
   });
 });
 
+describe('silences and the outbox once tokens exist', () => {
+  it('need an admin token to change silences and a read token to list them or the outbox', async () => {
+    const admin = await addToken('admin');
+    const read = await addToken('read');
+    const silence = { matchers: { device: 'db-*' }, duration: '1h', comment: 'maintenance', author: 'alice' };
+    const create = (headers: Record<string, string>) =>
+      request<{ id?: number; error?: string }>(`${t.backend.url}/silences`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(silence) });
+    expect((await create({})).status).toBe(401);
+    expect((await create(bearer(read))).status).toBe(403);
+    const made = await create(bearer(admin));
+    expect(made.status).toBe(201);
+    expect((await request(`${t.backend.url}/silences/${made.body.id}`, { method: 'DELETE', headers: bearer(read) })).status).toBe(403);
+    expect((await request(`${t.backend.url}/silences`)).status).toBe(401);
+    expect((await request(`${t.backend.url}/silences`, { headers: bearer(read) })).status).toBe(200);
+    expect((await request(`${t.backend.url}/notifications`, { headers: bearer(read) })).status).toBe(200);
+    expect((await request(`${t.backend.url}/silences/${made.body.id}`, { method: 'DELETE', headers: bearer(admin) })).status).toBe(200);
+  });
+});
+
 /** A request with headers fetch() will not send as given (Host). */
 function rawRequest(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((done, reject) => {
