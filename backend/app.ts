@@ -36,6 +36,8 @@ export interface AppDeps {
   bodyLimit: string;
   /** Raw samples are kept this long; POST /metrics refuses a sample older than that. */
   retentionSeconds: number;
+  /** Says that a device's rows were written outside ingest, so ingest reads them again (backend/ingest-cache.ts). */
+  forgetCachedDevice: (deviceId: string) => void;
   /** How writes outside ingest (DELETE /devices/:id) wait for the database's write lock. */
   write: WriteOptions;
   /** True once the backend is shutting down: answers then close their connection. */

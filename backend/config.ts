@@ -23,12 +23,17 @@ export interface Config {
   notifyFile: string | undefined;
   /** Longest wait for another writer's lock on the database before answering 503. */
   lockTimeoutMs: number;
+  /** SQLite's synchronous: full survives a power cut, normal only a crash of the process (README, Performance). */
+  sync: SyncMode;
   /** A client must send its request headers within this, and its whole request within the next. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
+
+export const SYNC_MODES = ['full', 'normal'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
 
 /** The raw options as commander hands them over (strings, defaults applied). */
 export interface RawOptions {
@@ -45,6 +50,7 @@ export interface RawOptions {
   rules?: string;
   notify?: string;
   lockTimeout: string;
+  sync: string;
   headerTimeout: string;
   requestTimeout: string;
 }
@@ -70,6 +76,10 @@ export const backendOptions = (): Option[] => [
   new Option('--rules <file>', 'rules file (JSON or YAML) changing thresholds, severities, per-device overrides').env('FLEETMON_RULES'),
   new Option('--notify <file>', 'notifications file (JSON or YAML): receivers (ntfy, email, webhook...) and routes').env('FLEETMON_NOTIFY'),
   new Option('--lock-timeout <duration>', "how long a write waits for another writer's lock on the database before answering 503").env('FLEETMON_LOCK_TIMEOUT').default('5s'),
+  new Option('--sync <mode>', 'full: an acknowledged sample survives a power cut; normal: only a crash of the backend, for more samples per second')
+    .env('FLEETMON_SYNC')
+    .choices(SYNC_MODES)
+    .default('full'),
   new Option('--header-timeout <duration>', 'a client must send its request headers within this').env('FLEETMON_HEADER_TIMEOUT').default('10s'),
   new Option('--request-timeout <duration>', 'a client must send its whole request within this').env('FLEETMON_REQUEST_TIMEOUT').default('60s'),
 ];
@@ -138,6 +148,12 @@ function tlsFiles(raw: RawOptions): Config['tls'] {
   return { certFile: resolve(raw.tlsCert), keyFile: resolve(raw.tlsKey) };
 }
 
+function syncMode(text: string): SyncMode {
+  const mode = SYNC_MODES.find((m) => m === text);
+  if (!mode) throw new ConfigError(`--sync ${text}: must be one of ${SYNC_MODES.join(', ')}`);
+  return mode;
+}
+
 export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.env): Config {
   const retentionSeconds = duration(raw.retention, '--retention');
   const rollupRetentionSeconds = duration(raw.rollupRetention, '--rollup-retention');
@@ -157,6 +173,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     rulesFile: raw.rules ? resolve(raw.rules) : undefined,
     notifyFile: raw.notify ? resolve(raw.notify) : undefined,
     lockTimeoutMs: duration(raw.lockTimeout, '--lock-timeout') * 1000,
+    sync: syncMode(raw.sync),
     headersTimeoutMs: duration(raw.headerTimeout, '--header-timeout') * 1000,
     requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout') * 1000,
   };

@@ -66,9 +66,39 @@ async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: numb
   return { sampleId, timestamp, outcome: 'new', transitions: evaluation.transitions };
 }
 
-interface Job {
+/** A sample as POST /metrics hands it over. */
+export interface IncomingSample {
   payload: MetricsPayload;
   receivedAt: number;
+  /**
+   * The body as received, when storing it says exactly what JSON.stringify(payload) would (the
+   * schema changed nothing but the order of keys): stored as is, instead of serialised again.
+   */
+  payloadText?: string | undefined;
+}
+
+/** How a batch of samples is stored: in one transaction, each as recordSampleIn does it. */
+export interface SampleWriter {
+  writeBatch(samples: readonly IncomingSample[]): Promise<IngestResult[]>;
+}
+
+/** The Kysely path: any dialect, one awaited query at a time (PostgreSQL; SQLite takes backend/ingest-sqlite.ts). */
+export function kyselySampleWriter(db: Db, rules: RuleSet, options: WriteOptions = DEFAULT_WRITE_OPTIONS, notify: NotifyConfig = noNotifications()): SampleWriter {
+  return {
+    writeBatch: (samples) =>
+      writeTransaction(
+        db,
+        async (trx) => {
+          const out: IngestResult[] = [];
+          for (const s of samples) out.push(await recordSampleIn(trx, s.payload, s.receivedAt, rules, notify));
+          return out;
+        },
+        options,
+      ),
+  };
+}
+
+interface Job extends IncomingSample {
   resolve: (result: IngestResult) => void;
   reject: (err: unknown) => void;
 }
@@ -89,15 +119,16 @@ export class IngestQueue {
   storageProblem: string | null = null;
 
   constructor(
-    private readonly db: Db,
-    private readonly rules: RuleSet,
-    private readonly options: WriteOptions = DEFAULT_WRITE_OPTIONS,
+    db: Db,
+    rules: RuleSet,
+    options: WriteOptions = DEFAULT_WRITE_OPTIONS,
     private readonly log: Logger = silentLogger,
-    private readonly notify: NotifyConfig = noNotifications(),
+    notify: NotifyConfig = noNotifications(),
     /** Told of each new sample and alert transition once its transaction has committed. */
     private readonly events?: EventBus,
     /** Told of every committed group: its size and seconds taken (for /prometheus/self). */
     private readonly onBatchCommitted: (size: number, seconds: number) => void = () => {},
+    private readonly writer: SampleWriter = kyselySampleWriter(db, rules, options, notify),
   ) {}
 
   private announce(job: Job, result: IngestResult): void {
@@ -116,9 +147,9 @@ export class IngestQueue {
     this.storageProblem = problem;
   }
 
-  submit(payload: MetricsPayload, receivedAt: number): Promise<IngestResult> {
+  submit(payload: MetricsPayload, receivedAt: number, payloadText?: string): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ payload, receivedAt, resolve, reject });
+      this.queue.push({ payload, receivedAt, payloadText, resolve, reject });
       if (this.draining) return;
       this.draining = true;
       // The whole transaction runs without yielding to I/O, so start it only after this round of
@@ -134,15 +165,7 @@ export class IngestQueue {
         let results: IngestResult[];
         const started = performance.now();
         try {
-          results = await writeTransaction(
-            this.db,
-            async (trx) => {
-              const out: IngestResult[] = [];
-              for (const job of batch) out.push(await recordSampleIn(trx, job.payload, job.receivedAt, this.rules, this.notify));
-              return out;
-            },
-            this.options,
-          );
+          results = await this.writer.writeBatch(batch);
         } catch (err) {
           // The lock or the disk failed the batch, not one of its samples: all of them get that answer.
           if (err instanceof WriteLockTimeout || err instanceof StorageFull) {
@@ -153,9 +176,9 @@ export class IngestQueue {
           // Something in the batch failed and rolled it all back: one transaction each, so only the
           // sample at fault gets the error.
           for (const job of batch) {
-            await recordSample(this.db, job.payload, job.receivedAt, this.rules, this.options, this.notify).then((result) => {
-              this.announce(job, result);
-              job.resolve(result);
+            await this.writer.writeBatch([job]).then(([result]) => {
+              this.announce(job, result!);
+              job.resolve(result!);
             }, job.reject);
           }
           continue;

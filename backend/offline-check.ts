@@ -12,8 +12,18 @@ import { writeTransaction } from './store/write-transaction.js';
 import type { Transition } from './alerts/engine.js';
 import type { EventBus } from './events.js';
 
-/** Fire `Device not reporting` for every device silent past its limit; returns their ids. */
-export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, notify: NotifyConfig = noNotifications(), events?: EventBus): Promise<string[]> {
+/**
+ * Fire `Device not reporting` for every device silent past its limit; returns their ids.
+ * `forgetCached` is told of each device whose alert state it writes, inside the transaction.
+ */
+export async function checkSilentDevices(
+  db: Db,
+  rules: RuleSet,
+  now: number,
+  notify: NotifyConfig = noNotifications(),
+  events?: EventBus,
+  forgetCached: (deviceId: string) => void = () => {},
+): Promise<string[]> {
   // Each device has its own limit (interval, overrides), so every device not yet offline is judged.
   const candidates = await devicesWithoutOpenAlert(db, OFFLINE_RULE_ID);
   const fired: string[] = [];
@@ -30,6 +40,7 @@ export async function checkSilentDevices(db: Db, rules: RuleSet, now: number, no
       const offlineOpen = (await alertStateOf(trx, device.id)).active.some((a) => a.rule === OFFLINE_RULE_ID);
       const transition = evaluateSilence({ deviceId: device.id, lastSeen: device.last_seen, intervalSeconds: device.interval_seconds, offlineOpen }, rule, now);
       if (!transition) return null;
+      forgetCached(device.id);
       const stored = await applyEvaluation(trx, device.id, { transitions: [transition], pendingStarted: [], pendingEnded: [] }, now, null);
       await enqueueNotifications(trx, device.id, stored, now, notify);
       return transition;

@@ -8,6 +8,8 @@ import { EventBus } from './events.js';
 import { registerPartMetrics } from './prometheus/parts.js';
 import { defaultUiDir } from './routes/ui.js';
 import { IngestQueue } from './ingest.js';
+import { IngestCache } from './ingest-cache.js';
+import { sqliteSampleWriter } from './ingest-sqlite.js';
 import { checkSilentDevices } from './offline-check.js';
 import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
@@ -107,7 +109,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
   const tls = config.tls ? loadTls(config.tls) : undefined;
-  const database = openDatabase(config.dbPath);
+  const database = openDatabase(config.dbPath, { sync: config.sync });
   let schema: MigrationReport;
   let exposure: Exposure;
   try {
@@ -135,9 +137,15 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const events = new EventBus();
   const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
   registerPartMetrics(selfMetrics, database.db, events);
+  // On SQLite (the only database here) samples are stored by prepared statements with device and
+  // alert state cached in memory; kyselySampleWriter (backend/ingest.ts) serves any other dialect.
+  const ingestCache = new IngestCache();
+  const forgetCachedDevice = (deviceId: string) => ingestCache.forgetDevice(deviceId);
+  const writer = sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify);
   const app = createApp({
     db: database.db,
-    ingest: new IngestQueue(database.db, rules, write, options.log, notify, events, (size, seconds) => selfMetrics.observeBatch(size, seconds)),
+    ingest: new IngestQueue(database.db, rules, write, options.log, notify, events, (size, seconds) => selfMetrics.observeBatch(size, seconds), writer),
+    forgetCachedDevice,
     events,
     uiDir: options.uiDir ?? defaultUiDir(),
     selfMetrics,
@@ -169,7 +177,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events);
+  const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events, forgetCachedDevice);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
   const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');

@@ -31,7 +31,7 @@ export function registerDeviceRoutes(router: Router, deps: AppDeps): void {
   // Forgets the device and what is open for it; its samples, alerts and rollups stay as history.
   router.delete('/devices/:id', async (ctx) => {
     const id = ctx.params.id!;
-    const deleted = await forgetDevice(deps.db, id, deps.write);
+    const deleted = await forgetDevice(deps.db, id, deps.write, deps.forgetCachedDevice);
     if (!deleted) throw noSuchDevice(id);
     ctx.body = { ok: true, deleted: id };
   });

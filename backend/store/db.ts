@@ -69,13 +69,18 @@ function openFailure(path: string, err: unknown): DatabaseOpenError {
   return new DatabaseOpenError(`cannot open database ${path}: ${why}`);
 }
 
-export function openDatabase(path: string): OpenedDatabase {
+export interface OpenOptions {
+  /** FULL (the default) syncs the WAL on every commit; NORMAL only at checkpoints (see --sync). */
+  sync?: 'full' | 'normal';
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): OpenedDatabase {
   let sqlite: SQLite.Database | undefined;
   try {
     sqlite = new SQLite(path);
     // The busy timeout makes a brief lock by another process (a sqlite3 shell) wait instead of fail;
     // WAL lets readers run beside the writer; FULL sync means an acknowledged sample survives a
-    // power cut, not only a crash.
+    // power cut, not only a crash (NORMAL, chosen with --sync normal: only a crash of the process).
     sqlite.pragma('busy_timeout = 5000');
     // Both can only be chosen before the first table exists. A new file can give the pages that
     // retention frees back to the disk (backend/maintenance.ts); and samples of about 2 KB pack
@@ -88,7 +93,7 @@ export function openDatabase(path: string): OpenedDatabase {
     sqlite.pragma('journal_mode = WAL');
     // After a checkpoint the WAL file is cut back to this size, however big a burst of deletes made it.
     sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     checkWritable(sqlite);
   } catch (err) {

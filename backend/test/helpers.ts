@@ -33,6 +33,7 @@ export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Con
   rulesFile: undefined,
   notifyFile: undefined,
   lockTimeoutMs: 5000,
+  sync: 'full',
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   ...overrides,
