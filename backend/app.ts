@@ -36,6 +36,8 @@ export interface AppDeps {
   bodyLimit: string;
   /** Raw samples are kept this long; POST /metrics refuses a sample older than that. */
   retentionSeconds: number;
+  /** Check bodies with the compiled validator first and store those it accepts as sent (backend/payload-fast-check.ts). */
+  fastPayloadCheck: boolean;
   /** Says that a device's rows were written outside ingest, so ingest reads them again (backend/ingest-cache.ts). */
   forgetCachedDevice: (deviceId: string) => void;
   /** How writes outside ingest (DELETE /devices/:id) wait for the database's write lock. */

@@ -7,7 +7,7 @@ import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } fro
 import { EventBus } from './events.js';
 import { registerPartMetrics } from './prometheus/parts.js';
 import { defaultUiDir } from './routes/ui.js';
-import { IngestQueue } from './ingest.js';
+import { IngestQueue, kyselySampleWriter } from './ingest.js';
 import { IngestCache } from './ingest-cache.js';
 import { sqliteSampleWriter } from './ingest-sqlite.js';
 import { checkSilentDevices } from './offline-check.js';
@@ -59,6 +59,12 @@ export interface BackendOptions {
   silenceCheckEveryMs?: number;
   /** Where the built dashboard is (default: dist/ui). */
   uiDir?: string;
+  /**
+   * How samples are checked and stored: `prepared` (SQLite's default) takes the compiled validator,
+   * the body as sent and prepared statements; `kysely` is the path for any dialect, zod and
+   * Kysely's queries (tests compare the two).
+   */
+  ingestPath?: 'prepared' | 'kysely';
   /** Node's process metrics in /prometheus/self (default on; tests starting many backends turn them off). */
   processMetrics?: boolean;
 }
@@ -141,11 +147,13 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   // alert state cached in memory; kyselySampleWriter (backend/ingest.ts) serves any other dialect.
   const ingestCache = new IngestCache();
   const forgetCachedDevice = (deviceId: string) => ingestCache.forgetDevice(deviceId);
-  const writer = sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify);
+  const prepared = (options.ingestPath ?? 'prepared') === 'prepared';
+  const writer = prepared ? sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify) : kyselySampleWriter(database.db, rules, write, notify);
   const app = createApp({
     db: database.db,
     ingest: new IngestQueue(database.db, rules, write, options.log, notify, events, (size, seconds) => selfMetrics.observeBatch(size, seconds), writer),
     forgetCachedDevice,
+    fastPayloadCheck: prepared,
     events,
     uiDir: options.uiDir ?? defaultUiDir(),
     selfMetrics,

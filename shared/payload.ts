@@ -140,7 +140,8 @@ const agentIdText = z
 /** Where a sample came from when it names no agent_id, as the original's backend decides it. */
 export const UNKNOWN_AGENT_ID = 'unknown';
 
-const payloadFields = z.looseObject({
+/** Every field as sent. No transforms in here: backend/payload-fast-check.ts compiles it to JSON Schema. */
+export const payloadFieldsSchema = z.looseObject({
   // Optional as in the original: `device` (the hostname its agent sends) stands in, then "unknown".
   agent_id: maybe(agentIdText),
   device: maybe(agentIdText),
@@ -155,7 +156,9 @@ const payloadFields = z.looseObject({
       .record(z.string().max(LIMITS.textMax), z.array(sensorSchema).max(LIMITS.sensorsPerChip))
       .refine((chips) => Object.keys(chips).length <= LIMITS.sensorChips, {
         message: `must have at most ${LIMITS.sensorChips} chips`,
-      }),
+      })
+      // The same bound for the JSON Schema made from this one (a refinement has no JSON Schema).
+      .meta({ maxProperties: LIMITS.sensorChips }),
   ),
   // The original's agent sends `{}` when it has no reference clock: not measured.
   time_drift: maybe(z.looseObject({ drift_seconds: maybe(z.number()) })),
@@ -168,7 +171,8 @@ const payloadFields = z.looseObject({
       .record(z.string().min(1).max(LIMITS.textMax), maybe(z.boolean()))
       .refine((procs) => Object.keys(procs).length <= LIMITS.criticalProcesses, {
         message: `must have at most ${LIMITS.criticalProcesses} entries`,
-      }),
+      })
+      .meta({ maxProperties: LIMITS.criticalProcesses }),
   ),
   processes: maybe(z.array(processSchema).max(LIMITS.processes, `must have at most ${LIMITS.processes} entries`)),
   gpus: maybe(z.array(gpuSchema).max(LIMITS.gpus, `must have at most ${LIMITS.gpus} entries`)),
@@ -195,7 +199,7 @@ const payloadFields = z.looseObject({
 });
 
 /** The payload as stored and judged: `agent_id` always set (see UNKNOWN_AGENT_ID). */
-export const metricsPayloadSchema = payloadFields.transform((payload) => ({
+export const metricsPayloadSchema = payloadFieldsSchema.transform((payload) => ({
   ...payload,
   agent_id: payload.agent_id || payload.device || UNKNOWN_AGENT_ID,
 }));
