@@ -9,10 +9,11 @@ import type { RuleSet } from './alerts/rule-set.js';
 import type { IngestCache } from './ingest-cache.js';
 import type { IngestResult, IncomingSample, SampleWriter } from './ingest.js';
 import type { NotifyConfig } from './notify/config.js';
-import type { StoredTransition } from './store/alerts.js';
+import { type StoredTransition, alertRowOf, problemOf } from './store/alerts.js';
 import type { Db } from './store/db.js';
 import { type ActiveRow, type IngestStatements, prepareIngestStatements } from './store/ingest-statements.js';
 import { enqueueNotifications } from './store/notifications.js';
+import { sampleRowOf } from './store/samples.js';
 import { type WriteOptions, writeTransaction } from './store/write-transaction.js';
 
 const id = (info: SQLite.RunResult): number => Number(info.lastInsertRowid);
@@ -33,18 +34,7 @@ export function sqliteSampleWriter(db: Db, sqlite: SQLite.Database, cache: Inges
       const stored = st.sampleByAgentId.get({ device_id: deviceId, sample_id: payload.sample_id });
       if (stored) return { result: { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] }, stored: [] };
     }
-    const sampleId = id(
-      st.insertSample.run({
-        device_id: deviceId,
-        timestamp,
-        received_at: receivedAt,
-        sample_id: payload.sample_id ?? null,
-        cpu_percent: payload.cpu?.total_percent ?? null,
-        memory_percent: payload.memory?.percent ?? null,
-        swap_percent: payload.memory?.swap_percent ?? null,
-        payload: sample.payloadText ?? JSON.stringify(payload),
-      }),
-    );
+    const sampleId = id(st.insertSample.run(sampleRowOf(payload, timestamp, receivedAt, sample.payloadText)));
     const device = cache.device(deviceId, () => {
       const row = st.device.get({ id: deviceId });
       return row ? { lastSeen: row.last_seen, intervalSeconds: row.interval_seconds } : null;
@@ -107,29 +97,11 @@ function applyEvaluationNow(
   const stored: StoredTransition[] = [];
   for (const t of evaluation.transitions) {
     const opened = t.kind === 'recovered' ? active.find((a) => a.rule === t.rule && a.subject === t.subject) : undefined;
-    const alertId = id(
-      st.insertAlert.run({
-        device_id: deviceId,
-        timestamp,
-        alert: t.alert,
-        severity: t.severity,
-        kind: t.kind,
-        rule: t.rule,
-        subject: t.subject,
-        value: t.value,
-        threshold: t.threshold,
-        sample_id: sampleId,
-      }),
-    );
+    const alertId = id(st.insertAlert.run(alertRowOf(deviceId, t, timestamp, sampleId)));
     const key = { device_id: deviceId, rule: t.rule, subject: t.subject };
     if (t.kind === 'fired') st.insertActive.run({ ...key, since: t.since ?? timestamp, alert_id: alertId, value: t.value, threshold: t.threshold });
     else st.deleteActive.run(key);
-    const problem =
-      t.kind === 'fired'
-        ? { alertId, alert: t.alert, severity: t.severity, since: t.since ?? timestamp }
-        : opened
-          ? { alertId: opened.alert_id, alert: opened.alert, severity: opened.severity, since: opened.since }
-          : undefined;
+    const problem = problemOf(t, alertId, timestamp, opened && { id: opened.alert_id, alert: opened.alert, severity: opened.severity, since: opened.since });
     if (problem) stored.push({ transition: t, alertId, problem });
   }
   return stored;

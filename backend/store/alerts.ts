@@ -83,6 +83,31 @@ export async function alertStateOf(db: Db, deviceId: string): Promise<AlertState
   return { active, pending };
 }
 
+/** The alert row a transition stores. */
+export const alertRowOf = (deviceId: string, t: Transition, timestamp: number, sampleId: number | null): Omit<AlertRow, 'id'> => ({
+  device_id: deviceId,
+  timestamp,
+  alert: t.alert,
+  severity: t.severity,
+  kind: t.kind,
+  rule: t.rule,
+  subject: t.subject,
+  value: t.value,
+  threshold: t.threshold,
+  sample_id: sampleId,
+});
+
+/** The problem a stored transition belongs to: its own for a fired one, the one it ends (if open) for a recovery. */
+export function problemOf(
+  t: Transition,
+  alertId: number,
+  timestamp: number,
+  opened: { id: number; alert: string; severity: Severity; since: number } | undefined,
+): StoredTransition['problem'] | undefined {
+  if (t.kind === 'fired') return { alertId, alert: t.alert, severity: t.severity, since: t.since ?? timestamp };
+  return opened && { alertId: opened.id, alert: opened.alert, severity: opened.severity, since: opened.since };
+}
+
 /** A transition as stored, with the problem it belongs to (what notifications announce). */
 export interface StoredTransition {
   transition: Transition;
@@ -112,18 +137,7 @@ export async function applyEvaluation(db: Db, deviceId: string, evaluation: Eval
             .where('alert_state.subject', '=', t.subject)
             .executeTakeFirst()
         : undefined;
-    const alertId = await insertAlert(db, {
-      device_id: deviceId,
-      timestamp,
-      alert: t.alert,
-      severity: t.severity,
-      kind: t.kind,
-      rule: t.rule,
-      subject: t.subject,
-      value: t.value,
-      threshold: t.threshold,
-      sample_id: sampleId,
-    });
+    const alertId = await insertAlert(db, alertRowOf(deviceId, t, timestamp, sampleId));
     if (t.kind === 'fired') {
       await db
         .insertInto('alert_state')
@@ -132,12 +146,7 @@ export async function applyEvaluation(db: Db, deviceId: string, evaluation: Eval
     } else {
       await removeRow(db, 'alert_state', deviceId, t);
     }
-    const problem =
-      t.kind === 'fired'
-        ? { alertId, alert: t.alert, severity: t.severity, since: t.since ?? timestamp }
-        : opened
-          ? { alertId: opened.id, alert: opened.alert, severity: opened.severity, since: opened.since }
-          : undefined;
+    const problem = problemOf(t, alertId, timestamp, opened);
     // A recovery of nothing open (it cannot happen: the engine recovers only what is open) announces nothing.
     if (problem) stored.push({ transition: t, alertId, problem });
   }

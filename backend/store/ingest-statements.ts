@@ -6,7 +6,7 @@ import type SQLite from 'better-sqlite3';
 import { type Compilable, type RawBuilder, sql } from 'kysely';
 import type { Db } from './db.js';
 import { MARKS } from './rollups.js';
-import type { Severity } from './schema.js';
+import type { AlertRow, SampleRow, Severity } from './schema.js';
 
 /** A named parameter in a query built by Kysely: `@name` in the SQL, bound by better-sqlite3. */
 const param = <T>(name: string): RawBuilder<T> => sql<T>`${sql.raw(`@${name}`)}`;
@@ -19,17 +19,6 @@ function prepare<P extends object, O>(sqlite: SQLite.Database, query: Compilable
   return sqlite.prepare<[P], O>(compiled.sql);
 }
 
-export interface SampleValues {
-  device_id: string;
-  timestamp: number;
-  received_at: number;
-  sample_id: string | null;
-  cpu_percent: number | null;
-  memory_percent: number | null;
-  swap_percent: number | null;
-  payload: string;
-}
-
 export interface ActiveRow {
   rule: string;
   subject: string;
@@ -39,24 +28,11 @@ export interface ActiveRow {
   severity: Severity;
 }
 
-export interface AlertValues {
-  device_id: string;
-  timestamp: number;
-  alert: string;
-  severity: Severity;
-  kind: 'fired' | 'recovered';
-  rule: string;
-  subject: string;
-  value: number | null;
-  threshold: number | null;
-  sample_id: number | null;
-}
-
 type Key = { device_id: string; rule: string; subject: string };
 
 export interface IngestStatements {
   sampleByAgentId: SQLite.Statement<[{ device_id: string; sample_id: string }], { id: number; timestamp: number }>;
-  insertSample: SQLite.Statement<[SampleValues]>;
+  insertSample: SQLite.Statement<[Omit<SampleRow, 'id'>]>;
   device: SQLite.Statement<[{ id: string }], { last_seen: number; interval_seconds: number | null }>;
   deviceSeen: SQLite.Statement<[{ id: string; seen_at: number; sample_id: number; interval_seconds: number | null }]>;
   earlierSample: SQLite.Statement<[{ id: string; measured_at: number }]>;
@@ -66,7 +42,7 @@ export interface IngestStatements {
   pendingAlerts: SQLite.Statement<[{ device_id: string }], { rule: string; subject: string; since: number }>;
   insertPending: SQLite.Statement<[Key & { since: number }]>;
   deletePending: SQLite.Statement<[Key]>;
-  insertAlert: SQLite.Statement<[AlertValues]>;
+  insertAlert: SQLite.Statement<[Omit<AlertRow, 'id'>]>;
   insertActive: SQLite.Statement<[Key & { since: number; alert_id: number; value: number | null; threshold: number | null }]>;
   deleteActive: SQLite.Statement<[Key]>;
 }

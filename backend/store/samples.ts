@@ -1,6 +1,7 @@
 // Samples: every accepted payload, with the most-queried numbers as real columns.
 import type { MetricsPayload } from '../../shared/payload.js';
 import type { Db } from './db.js';
+import type { SampleRow } from './schema.js';
 
 export interface StoredSample {
   id: number;
@@ -9,21 +10,22 @@ export interface StoredSample {
   payload: MetricsPayload;
 }
 
+/** The row of an accepted sample; `payloadText` is the payload as JSON when the caller has it already. */
+export function sampleRowOf(payload: MetricsPayload, timestamp: number, receivedAt: number, payloadText?: string): Omit<SampleRow, 'id'> {
+  return {
+    device_id: payload.agent_id,
+    timestamp,
+    received_at: receivedAt,
+    sample_id: payload.sample_id ?? null,
+    cpu_percent: payload.cpu?.total_percent ?? null,
+    memory_percent: payload.memory?.percent ?? null,
+    swap_percent: payload.memory?.swap_percent ?? null,
+    payload: payloadText ?? JSON.stringify(payload),
+  };
+}
+
 export async function insertSample(db: Db, payload: MetricsPayload, timestamp: number, receivedAt: number): Promise<number> {
-  const row = await db
-    .insertInto('samples')
-    .values({
-      device_id: payload.agent_id,
-      timestamp,
-      received_at: receivedAt,
-      sample_id: payload.sample_id ?? null,
-      cpu_percent: payload.cpu?.total_percent ?? null,
-      memory_percent: payload.memory?.percent ?? null,
-      swap_percent: payload.memory?.swap_percent ?? null,
-      payload: JSON.stringify(payload),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = await db.insertInto('samples').values(sampleRowOf(payload, timestamp, receivedAt)).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
 
