@@ -13,7 +13,7 @@ import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
-import { type OpenedDatabase, openDatabase } from './store/db.js';
+import { type OpenedDatabase, connectDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
@@ -107,7 +107,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
   const tls = config.tls ? loadTls(config.tls) : undefined;
-  const database = openDatabase(config.dbPath);
+  const database = await connectDatabase(config.dbPath);
   let schema: MigrationReport;
   let exposure: Exposure;
   try {
@@ -121,7 +121,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   // Start-up may wait for a lock synchronously (nothing is served yet); from now on a write waits
   // for another writer's lock asynchronously (store/write-transaction.ts), so the event loop
   // blocks at most this briefly.
-  database.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (database.dialect === 'sqlite') database.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const write = { lockWaitMs: config.lockTimeoutMs };
   const now = options.now ?? unixNow;
   const maintenance = createMaintenance({
