@@ -9,7 +9,7 @@ const everything = ['backend/**/*.test.ts', 'agent/**/*.test.ts', 'shared/**/*.t
  */
 const onPostgres = [
   'backend/**/*.postgres.test.ts',
-  ...['api', 'bad-input', 'restart', 'crash', 'auth', 'fleet', 'fuzz', 'events', 'delivery', 'notify', 'notify-crash', 'notify-readme', 'protected-mode', 'prometheus', 'tls'].map(
+  ...['api', 'bad-input', 'restart', 'crash', 'auth', 'fleet', 'fuzz', 'events', 'delivery', 'notify', 'notify-crash', 'notify-readme', 'protected-mode', 'prometheus', 'rollups', 'tls'].map(
     (name) => `backend/test/${name}.test.ts`,
   ),
 ];
