@@ -9,6 +9,7 @@ const everything = ['backend/**/*.test.ts', 'agent/**/*.test.ts', 'shared/**/*.t
  */
 const onPostgres = [
   'backend/**/*.postgres.test.ts',
+  'backend/single-runner.test.ts',
   ...['api', 'bad-input', 'restart', 'crash', 'auth', 'fleet', 'fuzz', 'events', 'delivery', 'notify', 'notify-crash', 'notify-readme', 'protected-mode', 'prometheus', 'rollups', 'tls'].map(
     (name) => `backend/test/${name}.test.ts`,
   ),

@@ -17,7 +17,8 @@ import { type OpenedDatabase, connectDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
-import { type Sender, createSender } from './notify/sender.js';
+import { type Sender, createSender, leaseOwner } from './notify/sender.js';
+import { singleRunner } from './single-runner.js';
 import { pendingForUnknownReceivers } from './store/notifications.js';
 import { loadTls } from './tls.js';
 import { SelfMetrics } from './prometheus/self.js';
@@ -76,6 +77,10 @@ function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: s
 }
 
 export const unixNow = (): number => Date.now() / 1000;
+
+/** Names in the `leases` table of the timed jobs one backend at a time runs. */
+export const MAINTENANCE_LEASE = 'maintenance';
+export const SILENCE_CHECK_LEASE = 'silence-check';
 
 /** The backend could not listen where it was told to; the message names the option to change. */
 export class ListenError extends Error {}
@@ -172,18 +177,30 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
-  const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
+  // With several backends on one database, the timed jobs run on one of them at a time.
+  const owner = leaseOwner();
+  const silenceCheckEveryMs = options.silenceCheckEveryMs ?? 10_000;
+  const maintenanceEveryMs = options.maintenanceEveryMs ?? 60_000;
+  const leaseFor = (name: string, everyMs: number) => singleRunner({ db: database.db, name, owner, ttlSeconds: Math.max(30, (3 * everyMs) / 1000), now, write });
+  const silenceCheckRunner = leaseFor(SILENCE_CHECK_LEASE, silenceCheckEveryMs);
+  const maintenanceRunner = leaseFor(MAINTENANCE_LEASE, maintenanceEveryMs);
+  const stopSilenceCheck = repeat(silenceCheckEveryMs, async () => void (await silenceCheckRunner.run(async () => void (await checkSilent()))), options.log, 'silence check');
   let stopping = false;
   const stopMaintenance = repeat(
-    options.maintenanceEveryMs ?? 60_000,
-    async () => {
-      // Bounded steps with a yield between them, so requests get the database in between.
-      while (!stopping && !(await maintenance.runOnce()).idle) await new Promise((r) => setImmediate(r));
-    },
+    maintenanceEveryMs,
+    async () =>
+      void (await maintenanceRunner.run(async () => {
+        // Bounded steps with a yield between them, so requests get the database in between.
+        while (!stopping && !(await maintenance.runOnce()).idle) await new Promise((r) => setImmediate(r));
+      })),
     options.log,
     'database maintenance',
   );
-  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write });
+  const releaseTimedJobs = async () => {
+    if (silenceCheckEveryMs > 0) await silenceCheckRunner.release();
+    if (maintenanceEveryMs > 0) await maintenanceRunner.release();
+  };
+  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write, owner });
   for (const { receiver, n } of await pendingForUnknownReceivers(database.db, [...notify.receivers.keys()])) {
     options.log.warn(`${n} notification(s) wait for receiver '${receiver}', which the notifications file no longer has: add it back to send them (GET /notifications?receiver=${receiver})`);
   }
@@ -219,6 +236,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         await stopMaintenance();
         await stopSender();
         await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
+        await releaseTimedJobs().catch((err: unknown) => options.log.warn('could not give up the maintenance and silence check leases:', err));
         await httpClosed;
         await database.close();
       })();

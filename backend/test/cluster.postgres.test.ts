@@ -1,18 +1,11 @@
 // The PostgreSQL test cluster itself, and what a backend on PostgreSQL says about its database.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { POSTGRES_PACKAGE_HINT, findPostgresBin } from './postgres.js';
-import { type BackendProcess, onPostgres, postJson, queryDb, spawnBackend, tempDir, testDatabase } from './helpers.js';
+import { cleanUpAfterEach, onPostgres, postJson, queryDb, spawnBackend, tempDir, testDatabase } from './helpers.js';
 import { healthyExample } from './payloads.js';
 
-let dir: ReturnType<typeof tempDir> | undefined;
-let running: BackendProcess | undefined;
-
-afterEach(async () => {
-  if (running?.child.exitCode === null) await running.stop('SIGKILL');
-  running = undefined;
-  await dir?.remove();
-});
+const t = cleanUpAfterEach();
 
 const installed = findPostgresBin() !== undefined;
 
@@ -22,11 +15,11 @@ describe.skipIf(!installed)(installed ? 'fleetmon-backend on PostgreSQL' : `flee
   });
 
   it('starts on a postgres:// URL, stores samples there, and never logs the password', async () => {
-    dir = tempDir();
-    const url = await testDatabase(join(dir.path, 'monitor.sqlite'));
+    t.dir = tempDir();
+    const url = await testDatabase(join(t.dir.path, 'monitor.sqlite'));
     const password = new URL(url).password;
     expect(password).not.toBe('');
-    running = await spawnBackend(['--db', url]);
+    const running = (t.backend = await spawnBackend(['--db', url]));
     expect((await postJson(`${running.url}/metrics`, healthyExample)).status).toBe(200);
     expect(queryDb(url, 'select device_id from samples')).toEqual([{ device_id: healthyExample.agent_id }]);
     expect(await (await fetch(`${running.url}/prometheus/self`)).text()).toMatch(/^fleetmon_database_size_bytes [1-9]\d+$/m);
@@ -36,8 +29,8 @@ describe.skipIf(!installed)(installed ? 'fleetmon-backend on PostgreSQL' : `flee
   });
 
   it('refuses to start with a wrong password, saying what to check and without echoing it', async () => {
-    dir = tempDir();
-    const url = new URL(await testDatabase(join(dir.path, 'monitor.sqlite')));
+    t.dir = tempDir();
+    const url = new URL(await testDatabase(join(t.dir.path, 'monitor.sqlite')));
     url.password = 'not-the-password';
     await expect(spawnBackend(['--db', url.toString()])).rejects.toThrow(/cannot connect to database postgres:\/\/fleetmon:\*\*\*@.*password authentication failed.*Check the host, port, user, password/s);
     await expect(spawnBackend(['--db', url.toString()])).rejects.not.toThrow(/not-the-password/);
