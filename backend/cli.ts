@@ -8,7 +8,8 @@ import { type Config, ConfigError, type RawOptions, backendOptions, buildConfig 
 import { consoleLogger as log } from './log.js';
 import { ListenError, startBackend, unixNow } from './server.js';
 import { createMaintenance } from './maintenance.js';
-import { DatabaseOpenError, type OpenedDatabase, openDatabase } from './store/db.js';
+import { DatabaseOpenError, type OpenedDatabase, connectDatabase } from './store/db.js';
+import { describeDatabase } from './store/dialect.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
 import { RulesFileError } from './alerts/rule-set.js';
 import { NotifyFileError, loadNotifyConfig } from './notify/config.js';
@@ -79,13 +80,13 @@ program.action(async (raw: RawOptions) => {
   process.on('SIGINT', () => stop('SIGINT'));
   // Last, so that a supervisor or test reading the log knows start-up is complete, and that a
   // SIGTERM sent as soon as it reads this line finds the handler above (not the default: death).
-  log.info(`listening on ${backend.url}, database ${config.dbPath} (schema ${backend.schema.current ?? 'none'})`);
+  log.info(`listening on ${backend.url}, database ${describeDatabase(config.dbPath)} (schema ${backend.schema.current ?? 'none'})`);
 });
 
 /** For the commands that work on the database file and exit: open it, run `work`, close it. */
 async function withDatabase(command: Command, work: (database: OpenedDatabase, config: Config) => Promise<void>): Promise<void> {
   const config = buildConfig(subcommandOptions(command));
-  const database = openDatabase(config.dbPath);
+  const database = await connectDatabase(config.dbPath);
   try {
     await work(database, config);
   } finally {
@@ -100,8 +101,8 @@ subcommand('migrate', ['--db'])
       const report = await migrateToLatest(database.db);
       log.info(
         report.applied.length > 0
-          ? `applied ${report.applied.join(', ')} to ${config.dbPath}`
-          : `${config.dbPath} is already at the latest schema (${report.current})`,
+          ? `applied ${report.applied.join(', ')} to ${describeDatabase(config.dbPath)}`
+          : `${describeDatabase(config.dbPath)} is already at the latest schema (${report.current})`,
       );
     }),
   );
@@ -114,7 +115,7 @@ subcommand('maintenance', ['--db', '--retention', '--rollup-retention'])
       const started = Date.now();
       const { retentionSeconds, rollupRetentionSeconds } = config;
       await createMaintenance({ db: database.db, now: unixNow, log, retentionSeconds, rollupRetentionSeconds }).runUntilIdle();
-      log.info(`maintenance of ${config.dbPath} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log.info(`maintenance of ${describeDatabase(config.dbPath)} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }),
   );
 

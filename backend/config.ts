@@ -3,8 +3,10 @@ import { Option } from 'commander';
 import { resolve } from 'node:path';
 import { DurationError, parseDurationSeconds } from '../shared/duration.js';
 import type { CorsOrigins } from './auth/browsers.js';
+import { isPostgresUrl } from './store/dialect.js';
 
 export interface Config {
+  /** A SQLite file (absolute path) or a postgres:// URL; log it through describeDatabase() (the URL may hold a password). */
   dbPath: string;
   host: string;
   port: number;
@@ -56,7 +58,7 @@ export interface RawOptions {
 }
 
 export const backendOptions = (): Option[] => [
-  new Option('--db <file>', 'SQLite database file; created and migrated if needed').env('FLEETMON_DB').default('monitor.sqlite'),
+  new Option('--db <file|url>', 'SQLite database file, or postgres://user:password@host/db for PostgreSQL; created (a file) and migrated if needed').env('FLEETMON_DB').default('monitor.sqlite'),
   new Option('--host <address>', 'address to listen on; 0.0.0.0 for every interface').env('FLEETMON_HOST').default('127.0.0.1'),
   new Option('--port <number>', 'TCP port to listen on; 0 picks a free one').env('FLEETMON_PORT').default('8000'),
   new Option(
@@ -161,7 +163,7 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`--rollup-retention (${raw.rollupRetention}) must not be shorter than --retention (${raw.retention})`);
   }
   return {
-    dbPath: resolve(raw.db),
+    dbPath: isPostgresUrl(raw.db) ? raw.db.trim() : resolve(raw.db),
     host: raw.host,
     port: parsePort(raw.port),
     cors: parseCorsOrigins(raw.corsOrigin),

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { ceilTo, floorTo, summariseSamples } from './history/aggregate.js';
 import type { Logger } from './log.js';
 import type { Db } from './store/db.js';
+import { isPostgres } from './store/dialect.js';
 import {
   FIVE_MINUTES,
   type Marks,
@@ -290,6 +291,8 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
    * auto_vacuum = INCREMENTAL (backend/store/db.ts does that for new files).
    */
   async function vacuumStep(): Promise<boolean> {
+    // PostgreSQL's autovacuum does this itself.
+    if (isPostgres(db)) return false;
     // 2 = INCREMENTAL; 0 (NONE, a file created before fleetmon set it) cannot give pages back.
     if ((await pragmaNumber('auto_vacuum')) !== 2) return false;
     const free = await pragmaNumber('freelist_count');

@@ -15,11 +15,12 @@ import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
-import { type OpenedDatabase, openDatabase } from './store/db.js';
+import { type OpenedDatabase, connectDatabase } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
-import { type Sender, createSender } from './notify/sender.js';
+import { type Sender, createSender, leaseOwner } from './notify/sender.js';
+import { singleRunner } from './single-runner.js';
 import { pendingForUnknownReceivers } from './store/notifications.js';
 import { loadTls } from './tls.js';
 import { SelfMetrics } from './prometheus/self.js';
@@ -85,6 +86,10 @@ function repeat(everyMs: number, step: () => Promise<void>, log: Logger, what: s
 
 export const unixNow = (): number => Date.now() / 1000;
 
+/** Names in the `leases` table of the timed jobs one backend at a time runs. */
+export const MAINTENANCE_LEASE = 'maintenance';
+export const SILENCE_CHECK_LEASE = 'silence-check';
+
 /** The backend could not listen where it was told to; the message names the option to change. */
 export class ListenError extends Error {}
 
@@ -115,7 +120,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const rules = options.rules ?? (config.rulesFile ? loadRuleSet(config.rulesFile) : builtInRules());
   const notify = options.notify ?? (config.notifyFile ? loadNotifyConfig(config.notifyFile) : noNotifications());
   const tls = config.tls ? loadTls(config.tls) : undefined;
-  const database = openDatabase(config.dbPath, { sync: config.sync });
+  const database = await connectDatabase(config.dbPath, { sync: config.sync });
   let schema: MigrationReport;
   let exposure: Exposure;
   try {
@@ -129,7 +134,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   // Start-up may wait for a lock synchronously (nothing is served yet); from now on a write waits
   // for another writer's lock asynchronously (store/write-transaction.ts), so the event loop
   // blocks at most this briefly.
-  database.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  if (database.dialect === 'sqlite') database.sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const write = { lockWaitMs: config.lockTimeoutMs };
   const now = options.now ?? unixNow;
   const maintenance = createMaintenance({
@@ -143,11 +148,12 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const events = new EventBus();
   const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
   registerPartMetrics(selfMetrics, database.db, events);
-  // On SQLite (the only database here) samples are stored by prepared statements with device and
-  // alert state cached in memory; kyselySampleWriter (backend/ingest.ts) serves any other dialect.
+  // On SQLite samples are stored by prepared statements with device and alert state cached in
+  // memory; on PostgreSQL, where several backends may write one device's rows, kyselySampleWriter
+  // (backend/ingest.ts) reads them in each transaction instead.
   const ingestCache = new IngestCache();
   const forgetCachedDevice = (deviceId: string) => ingestCache.forgetDevice(deviceId);
-  const prepared = (options.ingestPath ?? 'prepared') === 'prepared';
+  const prepared = database.dialect === 'sqlite' && (options.ingestPath ?? 'prepared') === 'prepared';
   const writer = prepared ? sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify) : kyselySampleWriter(database.db, rules, write, notify);
   const app = createApp({
     db: database.db,
@@ -188,18 +194,30 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events, forgetCachedDevice);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
-  const stopSilenceCheck = repeat(options.silenceCheckEveryMs ?? 10_000, async () => void (await checkSilent()), options.log, 'silence check');
+  // With several backends on one database, the timed jobs run on one of them at a time.
+  const owner = leaseOwner();
+  const silenceCheckEveryMs = options.silenceCheckEveryMs ?? 10_000;
+  const maintenanceEveryMs = options.maintenanceEveryMs ?? 60_000;
+  const leaseFor = (name: string, everyMs: number) => singleRunner({ db: database.db, name, owner, ttlSeconds: Math.max(30, (3 * everyMs) / 1000), now, write });
+  const silenceCheckRunner = leaseFor(SILENCE_CHECK_LEASE, silenceCheckEveryMs);
+  const maintenanceRunner = leaseFor(MAINTENANCE_LEASE, maintenanceEveryMs);
+  const stopSilenceCheck = repeat(silenceCheckEveryMs, async () => void (await silenceCheckRunner.run(async () => void (await checkSilent()))), options.log, 'silence check');
   let stopping = false;
   const stopMaintenance = repeat(
-    options.maintenanceEveryMs ?? 60_000,
-    async () => {
-      // Bounded steps with a yield between them, so requests get the database in between.
-      while (!stopping && !(await maintenance.runOnce()).idle) await new Promise((r) => setImmediate(r));
-    },
+    maintenanceEveryMs,
+    async () =>
+      void (await maintenanceRunner.run(async () => {
+        // Bounded steps with a yield between them, so requests get the database in between.
+        while (!stopping && !(await maintenance.runOnce()).idle) await new Promise((r) => setImmediate(r));
+      })),
     options.log,
     'database maintenance',
   );
-  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write });
+  const releaseTimedJobs = async () => {
+    if (silenceCheckEveryMs > 0) await silenceCheckRunner.release();
+    if (maintenanceEveryMs > 0) await maintenanceRunner.release();
+  };
+  const sender = createSender({ db: database.db, config: notify, now, log: options.log, write, owner });
   for (const { receiver, n } of await pendingForUnknownReceivers(database.db, [...notify.receivers.keys()])) {
     options.log.warn(`${n} notification(s) wait for receiver '${receiver}', which the notifications file no longer has: add it back to send them (GET /notifications?receiver=${receiver})`);
   }
@@ -235,6 +253,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         await stopMaintenance();
         await stopSender();
         await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
+        await releaseTimedJobs().catch((err: unknown) => options.log.warn('could not give up the maintenance and silence check leases:', err));
         await httpClosed;
         await database.close();
       })();

@@ -4,12 +4,14 @@
 // - rollups keep 5-minute and 1-hour average/maximum of the headline values after raw samples age out;
 // - maintenance remembers how far rollups have got.
 import { type Kysely, sql } from 'kysely';
+import { isPostgres, realType } from './dialect.js';
 
 // Kysely<any>: a migration sees the database as it was then, not the app's current types.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('devices').addColumn('interval_seconds', 'real').execute();
+  const real = realType(db);
+  await db.schema.alterTable('devices').addColumn('interval_seconds', real).execute();
   // Earliest sample time whose rollups must be recomputed (a sample arrived after its bucket was rolled up).
-  await db.schema.alterTable('devices').addColumn('rollup_dirty_from', 'real').execute();
+  await db.schema.alterTable('devices').addColumn('rollup_dirty_from', real).execute();
 
   // Retention and rollups walk samples by time across all devices.
   await db.schema.createIndex('samples_time').on('samples').columns(['timestamp']).execute();
@@ -19,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('device_id', 'text', (c) => c.notNull())
     .addColumn('rule', 'text', (c) => c.notNull())
     .addColumn('subject', 'text', (c) => c.notNull())
-    .addColumn('since', 'real', (c) => c.notNull())
+    .addColumn('since', real, (c) => c.notNull())
     .addPrimaryKeyConstraint('alert_pending_pk', ['device_id', 'rule', 'subject'])
     .execute();
 
@@ -27,20 +29,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('rollups')
     .addColumn('device_id', 'text', (c) => c.notNull())
     .addColumn('resolution', 'integer', (c) => c.notNull().check(sql`resolution in (300, 3600)`))
-    .addColumn('bucket', 'real', (c) => c.notNull())
+    .addColumn('bucket', real, (c) => c.notNull())
     .addColumn('series', 'text', (c) => c.notNull())
-    .addColumn('avg', 'real', (c) => c.notNull())
-    .addColumn('max', 'real', (c) => c.notNull())
+    .addColumn('avg', real, (c) => c.notNull())
+    .addColumn('max', real, (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('rollups_pk', ['device_id', 'resolution', 'bucket', 'series'])
-    .modifyEnd(sql`without rowid`)
+    // SQLite: the rows live in the primary key's b-tree (PostgreSQL has no such table kind).
+    .$call((table) => (isPostgres(db) ? table : table.modifyEnd(sql`without rowid`)))
     .execute();
   await db.schema.createIndex('rollups_resolution_bucket').on('rollups').columns(['resolution', 'bucket']).execute();
 
   await db.schema
     .createTable('maintenance')
     .addColumn('key', 'text', (c) => c.primaryKey())
-    .addColumn('value', 'real', (c) => c.notNull())
+    .addColumn('value', real, (c) => c.notNull())
     .execute();
 }
 

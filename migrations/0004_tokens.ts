@@ -4,9 +4,11 @@
 // - only a hash of the secret is kept, so a copy of the database file gives no usable token;
 // - revoked tokens stay (revoked_at set) so `token list` can show what was revoked and when.
 import { type Kysely, sql } from 'kysely';
+import { realType } from './dialect.js';
 
 // Kysely<any>: a migration sees the database as it was then, not the app's current types.
 export async function up(db: Kysely<any>): Promise<void> {
+  const real = realType(db);
   await db.schema
     .createTable('tokens')
     // Short public id, the part of the token string before the secret; `token revoke <id>` takes it.
@@ -16,8 +18,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('device_id', 'text')
     .addColumn('name', 'text')
     .addColumn('secret_hash', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'real', (c) => c.notNull())
-    .addColumn('revoked_at', 'real')
+    .addColumn('created_at', real, (c) => c.notNull())
+    .addColumn('revoked_at', real)
     .addCheckConstraint('tokens_agent_device', sql`(role = 'agent') = (device_id is not null)`)
     .execute();
   // Every request asks whether valid tokens (of a role) exist.

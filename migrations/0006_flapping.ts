@@ -3,9 +3,17 @@
 // notifications table gains that kind (SQLite cannot change a check constraint in place: the
 // table is rebuilt, its rows and indexes kept), and `flapping` lists what flaps now.
 import { type Kysely, sql } from 'kysely';
+import { isPostgres, realType } from './dialect.js';
 
 async function rebuildNotifications(db: Kysely<any>, kinds: readonly string[]): Promise<void> {
   const allowed = sql.join(kinds.map((k) => sql.lit(k)));
+  if (isPostgres(db)) {
+    // PostgreSQL changes the constraint in place (named by PostgreSQL after table and column).
+    await sql`delete from notifications where kind not in (${allowed})`.execute(db);
+    await sql`alter table notifications drop constraint notifications_kind_check`.execute(db);
+    await sql`alter table notifications add constraint notifications_kind_check check (kind in (${allowed}))`.execute(db);
+    return;
+  }
   await db.schema
     .createTable('notifications_rebuilt')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -39,7 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rule', 'text', (c) => c.notNull())
     .addColumn('subject', 'text', (c) => c.notNull())
     // When it was found flapping, Unix seconds.
-    .addColumn('since', 'real', (c) => c.notNull())
+    .addColumn('since', realType(db), (c) => c.notNull())
     .addPrimaryKeyConstraint('flapping_pk', ['device_id', 'rule', 'subject'])
     .execute();
 }

@@ -4,6 +4,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from '../config.js';
 import type { Db } from '../store/db.js';
+import { describeDatabase } from '../store/dialect.js';
 import { validTokens } from '../store/tokens.js';
 
 /** A host name or address that only this machine can reach: 127.0.0.0/8, ::1, localhost. */
@@ -43,7 +44,7 @@ export async function checkExposure(db: Db, settings: { host: string; insecureOp
   }
   if (!settings.insecureOpen) {
     throw new ProtectedModeError(
-      `refusing to listen on ${settings.host} with an open API: no token exists in ${settings.dbPath}, so anyone who reaches the port ` +
+      `refusing to listen on ${settings.host} with an open API: no token exists in ${describeDatabase(settings.dbPath)}, so anyone who reaches the port ` +
         'could send samples for any device and delete devices. Either create tokens first (fleetmon-backend token add --role admin, and one ' +
         'per machine: fleetmon-backend token add --role agent --agent <agent_id>; see README, Security), or accept an open API on a trusted ' +
         'network with --insecure-open (FLEETMON_INSECURE_OPEN=1). Or listen on 127.0.0.1 behind a reverse proxy.',

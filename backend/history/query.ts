@@ -241,8 +241,9 @@ export async function readHistory(db: Db, deviceId: string, request: HistoryRequ
   // Whole step buckets, so that the first and last points summarise as much as the others.
   const range = { from: floorTo(request.from, step), to: floorTo(request.to, step) + step };
   const points = new HistoryPoints(step);
-  // One transaction: maintenance cannot move a watermark between the reads of two parts.
-  await db.transaction().execute(async (trx) => {
+  // One transaction: maintenance cannot move a watermark between the reads of two parts (on
+  // PostgreSQL that takes one snapshot for the whole transaction; SQLite's always is).
+  await db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     for (const part of planSources(range, step, await readMarks(trx))) {
       if (part.source === 'samples') await addSamples(trx, deviceId, part, fields, points);
       else await addRollups(trx, deviceId, part.source, part, fields, points);

@@ -7,10 +7,12 @@ import type { Context, Next } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { readMarks } from '../store/rollups.js';
 import type { Db } from '../store/db.js';
+import { isPostgresUrl } from '../store/dialect.js';
+import { postgresDatabaseSize } from '../store/postgres.js';
 
 export interface SelfMetricsOptions {
   db: Db;
-  /** The database file; its -wal companion is measured beside it. */
+  /** The database file (its -wal companion is measured beside it), or a postgres:// URL. */
   dbPath: string;
   now: () => number;
   retentionSeconds: number;
@@ -78,22 +80,33 @@ export class SelfMetrics {
 
   constructor(options: SelfMetricsOptions) {
     const { db, dbPath, now, retentionSeconds } = options;
-    new Gauge({
-      name: 'fleetmon_database_size_bytes',
-      help: 'Size of the SQLite database file.',
-      registers: [this.registry],
-      collect() {
-        this.set(fileSize(dbPath));
-      },
-    });
-    new Gauge({
-      name: 'fleetmon_database_wal_size_bytes',
-      help: 'Size of the SQLite write-ahead log beside the database file.',
-      registers: [this.registry],
-      collect() {
-        this.set(fileSize(`${dbPath}-wal`));
-      },
-    });
+    if (isPostgresUrl(dbPath)) {
+      new Gauge({
+        name: 'fleetmon_database_size_bytes',
+        help: 'Size of the PostgreSQL database (pg_database_size).',
+        registers: [this.registry],
+        async collect() {
+          this.set(await postgresDatabaseSize(db));
+        },
+      });
+    } else {
+      new Gauge({
+        name: 'fleetmon_database_size_bytes',
+        help: 'Size of the SQLite database file.',
+        registers: [this.registry],
+        collect() {
+          this.set(fileSize(dbPath));
+        },
+      });
+      new Gauge({
+        name: 'fleetmon_database_wal_size_bytes',
+        help: 'Size of the SQLite write-ahead log beside the database file.',
+        registers: [this.registry],
+        collect() {
+          this.set(fileSize(`${dbPath}-wal`));
+        },
+      });
+    }
     new Gauge({
       name: 'fleetmon_maintenance_lag_seconds',
       help:

@@ -1,14 +1,22 @@
-// Opening the database: better-sqlite3 under Kysely, with the pragmas a server on one file wants.
+// Opening the database: better-sqlite3 under Kysely, with the pragmas a server on one file wants,
+// or a PostgreSQL pool when --db is a postgres:// URL.
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { type DialectName, isPostgresUrl } from './dialect.js';
+import { PostgresConnectError, openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
 export interface OpenedDatabase {
   db: Db;
-  /** The raw handle, for pragmas and checkpoints; queries go through `db`. */
-  sqlite: SQLite.Database;
+  dialect: DialectName;
+  /**
+   * SQLite only: the raw handle, for pragmas and checkpoints; queries go through `db`. On
+   * PostgreSQL reading it throws: code that may run on both checks `dialect` first (SQLite-only
+   * tests and tools read it directly).
+   */
+  readonly sqlite: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -74,6 +82,7 @@ export interface OpenOptions {
   sync?: 'full' | 'normal';
 }
 
+/** A SQLite file (created if missing). */
 export function openDatabase(path: string, options: OpenOptions = {}): OpenedDatabase {
   let sqlite: SQLite.Database | undefined;
   try {
@@ -103,8 +112,27 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
+    dialect: 'sqlite',
     sqlite,
     // Kysely's destroy() closes the better-sqlite3 handle too.
     close: () => db.destroy(),
   };
+}
+
+/** What --db names: a postgres:// URL (connected and checked) or a SQLite file. */
+export async function connectDatabase(location: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
+  if (!isPostgresUrl(location)) return openDatabase(location, options);
+  try {
+    const { db } = await openPostgres(location);
+    return {
+      db,
+      dialect: 'postgres',
+      get sqlite(): never {
+        throw new Error('this needs a SQLite database; --db names a PostgreSQL one');
+      },
+      close: () => db.destroy(),
+    };
+  } catch (err) {
+    throw err instanceof PostgresConnectError ? new DatabaseOpenError(err.message) : err;
+  }
 }

@@ -1,6 +1,7 @@
 // Devices: one row per agent, with when it was first and last heard from, its reporting interval
 // and its latest sample.
 import type { Db } from './db.js';
+import { smallerOf } from './dialect.js';
 import type { DeviceRow } from './schema.js';
 
 export async function findDevice(db: Db, id: string): Promise<DeviceRow | undefined> {
@@ -20,7 +21,7 @@ export async function recordDeviceSeen(db: Db, id: string, seenAt: number, sampl
 export async function recordEarlierSample(db: Db, id: string, measuredAt: number): Promise<void> {
   await db
     .updateTable('devices')
-    .set((eb) => ({ first_seen: eb.fn('min', [eb.ref('first_seen'), eb.val(measuredAt)]) }))
+    .set((eb) => ({ first_seen: smallerOf(db, eb.ref('first_seen'), eb.val(measuredAt)) }))
     .where('id', '=', id)
     .execute();
 }

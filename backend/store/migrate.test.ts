@@ -60,4 +60,14 @@ describe('migrateToLatest', () => {
     expect(again.sqlite.pragma('auto_vacuum', { simple: true })).toBe(2);
     await again.close();
   });
+
+  it('writes the SQLite schema of 0001..0006 exactly as the first releases did (existing files stay comparable)', async () => {
+    dir = tempDir();
+    const database = openDatabase(join(dir.path, 'schema.sqlite'));
+    const { error } = await new Migrator({ db: database.db, provider: { getMigrations: async () => migrations } }).migrateTo('0006_flapping');
+    expect(error).toBeUndefined();
+    const rows = database.sqlite.prepare("select type, name, sql from sqlite_master where name not like 'kysely%' order by type, name").all() as { type: string; name: string; sql: string | null }[];
+    await database.close();
+    await expect(rows.map((r) => `-- ${r.type} ${r.name}\n${r.sql ?? '(created by SQLite)'};\n`).join('')).toMatchFileSnapshot('fixtures/sqlite-schema-0006.sql');
+  });
 });

@@ -2,6 +2,7 @@
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import type { Db } from './db.js';
+import { isPostgres } from './dialect.js';
 
 export class SchemaError extends Error {}
 
@@ -13,8 +14,10 @@ function migratorFor(db: Db): Migrator {
 
 /** Names of migrations already applied to this file (none for a new file). */
 async function appliedMigrations(db: Db): Promise<string[]> {
-  const exists = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${MIGRATION_TABLE}`.execute(db);
-  if ((exists.rows[0]?.n ?? 0) === 0) return [];
+  const exists = isPostgres(db)
+    ? await sql<{ n: number }>`select count(*) as n from information_schema.tables where table_schema = current_schema() and table_name = ${MIGRATION_TABLE}`.execute(db)
+    : await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${MIGRATION_TABLE}`.execute(db);
+  if (Number(exists.rows[0]?.n ?? 0) === 0) return [];
   const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(db);
   return rows.rows.map((r) => r.name);
 }

@@ -284,6 +284,6 @@ export async function pendingForUnknownReceivers(db: Db, known: readonly string[
 export const outboxDepthQuery = (db: Db) =>
   db
     .selectFrom('notifications')
-    .select((eb) => ['receiver', eb.fn.countAll<number>().as('pending'), eb.fn.sum<number>(eb('attempts', '>', 0)).as('failing')])
+    .select((eb) => ['receiver', eb.fn.countAll<number>().as('pending'), eb.fn.sum<number>(eb.case().when('attempts', '>', 0).then(1).else(0).end()).as('failing')])
     .where('status', '=', 'pending')
     .groupBy('receiver');

@@ -3,6 +3,7 @@
 // deleting have got. History reads those marks to know which source holds which part of time.
 import { sql } from 'kysely';
 import type { Db } from './db.js';
+import { isPostgres, smallerOf } from './dialect.js';
 import type { RollupResolution } from './schema.js';
 
 export const FIVE_MINUTES = 300 as const;
@@ -56,7 +57,7 @@ export async function noteSampleForRollups(db: Db, deviceId: string, timestamp: 
   if (watermark === undefined || timestamp >= watermark.value) return;
   await db
     .updateTable('devices')
-    .set({ rollup_dirty_from: sql<number>`min(coalesce(rollup_dirty_from, ${timestamp}), ${timestamp})` })
+    .set((eb) => ({ rollup_dirty_from: smallerOf(db, eb.fn.coalesce('rollup_dirty_from', eb.val(timestamp)), eb.val(timestamp)) }))
     .where('id', '=', deviceId)
     .execute();
 }
@@ -146,8 +147,9 @@ export async function rebuildHourlyRollups(db: Db, range: TimeRange, deviceId?: 
     .selectFrom('rollups')
     .select((eb) => [
       'device_id',
-      sql<RollupResolution>`${ONE_HOUR}`.as('resolution'),
-      sql<number>`cast(bucket / ${ONE_HOUR} as integer) * ${ONE_HOUR}`.as('hour'),
+      sql<RollupResolution>`${sql.lit(ONE_HOUR)}`.as('resolution'),
+      // Truncated toward zero, as SQLite's cast does (PostgreSQL's cast to integer would round).
+      (isPostgres(db) ? sql<number>`trunc(bucket / ${ONE_HOUR}) * ${ONE_HOUR}` : sql<number>`cast(bucket / ${ONE_HOUR} as integer) * ${ONE_HOUR}`).as('hour'),
       'series',
       // Count-weighted: an hour with a gap averages the samples it has, not the buckets.
       sql<number>`sum(avg * count) / sum(count)`.as('avg'),
@@ -194,8 +196,19 @@ export async function oldestRollupBucket(db: Db, resolution: RollupResolution): 
 export const deleteRollupsBeforeQuery = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
   db.deleteFrom('rollups').where('resolution', '=', resolution).where('bucket', '<', before).limit(limit);
 
+/** PostgreSQL has no DELETE ... LIMIT: the same rows, picked by their physical address. */
+const deleteRollupsBeforePostgres = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
+  db
+    .deleteFrom('rollups')
+    .where(
+      sql`ctid`,
+      '=',
+      sql`any(array(${db.selectFrom('rollups').select(sql`ctid`.as('ctid')).where('resolution', '=', resolution).where('bucket', '<', before).limit(limit)}))`,
+    );
+
 export async function deleteRollupsBefore(db: Db, resolution: RollupResolution, before: number, limit: number): Promise<number> {
-  const result = await deleteRollupsBeforeQuery(db, resolution, before, limit).executeTakeFirst();
+  const query = isPostgres(db) ? deleteRollupsBeforePostgres(db, resolution, before, limit) : deleteRollupsBeforeQuery(db, resolution, before, limit);
+  const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -1,5 +1,6 @@
 // Samples as history: reading them by time for rollups and history, deleting them when aged out.
 import type { Db } from './db.js';
+import { isPostgres } from './dialect.js';
 import type { TimeRange } from './rollups.js';
 
 export interface TimedPayload {
@@ -73,7 +74,21 @@ export const deleteSamplesBeforeQuery = (db: Db, before: number, limit: number) 
     )
     .limit(limit);
 
+/** PostgreSQL has no DELETE ... LIMIT: the same rows, picked by id. */
+const deleteSamplesBeforePostgres = (db: Db, before: number, limit: number) =>
+  db.deleteFrom('samples').where('id', 'in', (eb) =>
+    eb
+      .selectFrom('samples')
+      .select('id')
+      .where('timestamp', '<', before)
+      .where('id', 'not in', (inner) =>
+        inner.selectFrom('devices').select('latest_sample_id').where('latest_sample_id', 'is not', null).$narrowType<{ latest_sample_id: number }>(),
+      )
+      .limit(limit),
+  );
+
 export async function deleteSamplesBefore(db: Db, before: number, limit: number): Promise<number> {
-  const result = await deleteSamplesBeforeQuery(db, before, limit).executeTakeFirst();
+  const query = isPostgres(db) ? deleteSamplesBeforePostgres(db, before, limit) : deleteSamplesBeforeQuery(db, before, limit);
+  const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
 }

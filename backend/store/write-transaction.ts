@@ -1,7 +1,8 @@
-// Write transactions that take SQLite's write lock up front, wait for another writer without
+// Write transactions that take the database's write lock up front, wait for another writer without
 // blocking the event loop, and report a full disk or a lock held too long as what they are.
 import { sql } from 'kysely';
 import type { Db } from './db.js';
+import { isPostgres } from './dialect.js';
 
 /** Another writer (a sqlite3 shell, a second backend) held the write lock for longer than we wait. */
 export class WriteLockTimeout extends Error {
@@ -13,7 +14,8 @@ export class WriteLockTimeout extends Error {
 /** SQLite could not grow the file: the disk (or the database's size cap) is full. */
 export class StorageFull extends Error {}
 
-const sqliteCode = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
+/** SQLite's code (SQLITE_BUSY) or PostgreSQL's SQLSTATE (55P03), as the drivers put them on errors. */
+const errorCode = (err: unknown): string | undefined => (err as { code?: unknown })?.code as string | undefined;
 
 /** How long the connection's own busy handler blocks (synchronously) before BEGIN IMMEDIATE gives up once. */
 export const BUSY_TIMEOUT_MS = 20;
@@ -38,6 +40,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * BUSY_TIMEOUT_MS. Past `lockWaitMs` it throws WriteLockTimeout, having written nothing.
  */
 export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, options: WriteOptions = DEFAULT_WRITE_OPTIONS): Promise<T> {
+  if (isPostgres(db)) return postgresWriteTransaction(db, work, options);
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
     let began = false;
@@ -57,12 +60,44 @@ export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>,
         }
       });
     } catch (err) {
-      const code = sqliteCode(err);
+      const code = errorCode(err);
       if (code === 'SQLITE_FULL') throw new StorageFull(`the database cannot grow: ${(err as Error).message}`, { cause: err });
       if (began || !code?.startsWith('SQLITE_BUSY')) throw err;
       const waited = performance.now() - started;
       if (waited >= options.lockWaitMs) throw new WriteLockTimeout(waited);
       await pause(Math.min(5 * 2 ** attempt, 200, options.lockWaitMs - waited));
     }
+  }
+}
+
+/**
+ * Advisory lock keys (pg_advisory_xact_lock(space, key)): fleetmon's space, 'flm' and a byte, so
+ * that another application's advisory locks on the same database do not collide with ours.
+ */
+export const ADVISORY_LOCK_SPACE = 0x666c6d00;
+const WRITE_LOCK_KEY = 0;
+
+const LOCK_NOT_AVAILABLE = '55P03';
+const DISK_FULL = '53100';
+
+/**
+ * PostgreSQL: one write transaction at a time across every backend on the database, as SQLite's
+ * write lock gives on one file: a transaction-level advisory lock taken first, so whatever a
+ * transaction reads (a device's latest sample, its open alerts) no other writer changes before it
+ * commits. Several backends then behave exactly as one; the wait is bounded by lock_timeout.
+ */
+async function postgresWriteTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, options: WriteOptions): Promise<T> {
+  const started = performance.now();
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(options.lockWaitMs))}ms`}, true)`.execute(trx);
+      await sql`select pg_advisory_xact_lock(${ADVISORY_LOCK_SPACE}, ${WRITE_LOCK_KEY})`.execute(trx);
+      return work(trx);
+    });
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === LOCK_NOT_AVAILABLE) throw new WriteLockTimeout(performance.now() - started);
+    if (code === DISK_FULL) throw new StorageFull(`the database cannot grow: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
 }

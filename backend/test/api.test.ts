@@ -1,6 +1,6 @@
 // The original system's API, against a real t.backend on an ephemeral port with a real SQLite file.
 import { describe, expect, it } from 'vitest';
-import { backendForEachTest, postJson, queryDb, request } from './helpers.js';
+import { backendForEachTest, onPostgres, postJson, queryDb, request } from './helpers.js';
 import { healthyExample, originalAlertTexts, originalExample, withAgent } from './payloads.js';
 
 interface AlertJson {
@@ -71,14 +71,16 @@ describe('POST /metrics and the alert engine', () => {
     ]);
   });
 
-  it('stores every sample with its payload readable by json_extract', async () => {
+  it("stores every sample with its payload readable by SQLite's json_extract or PostgreSQL's #>>", async () => {
     await post(originalExample);
     t.clock += 10;
     await post({ ...healthyExample, extra_field: { kept: 'yes' } });
+    const [mount, extra] = onPostgres
+      ? [`payload::json #>> '{disks,0,mountpoint}'`, `payload::json #>> '{extra_field,kept}'`]
+      : [`json_extract(payload, '$.disks[0].mountpoint')`, `json_extract(payload, '$.extra_field.kept')`];
     const rows = queryDb<Record<string, unknown>>(
       t.dbPath,
-      `select device_id, timestamp, cpu_percent, memory_percent, swap_percent,
-              json_extract(payload, '$.disks[0].mountpoint') as mount, json_extract(payload, '$.extra_field.kept') as extra
+      `select device_id, timestamp, cpu_percent, memory_percent, swap_percent, ${mount} as mount, ${extra} as extra
          from samples order by id`,
     );
     expect(rows).toEqual([

@@ -2,7 +2,7 @@
 // is intact, and agents' retries of what was in flight are stored once.
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { cleanUpAfterEach, postJson, queryDb, spawnBackend, tempDir } from './helpers.js';
+import { cleanUpAfterEach, onPostgres, postJson, queryDb, spawnBackend, tempDir } from './helpers.js';
 import { healthyExample } from './payloads.js';
 
 const t = cleanUpAfterEach();
@@ -40,7 +40,8 @@ it('loses no acknowledged sample to kill -9 under load, and stores retries once'
   await Promise.all(agents);
   await t.backend.stop('SIGKILL');
 
-  expect(queryDb(db, 'pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+  // SQLite's own check of the file (PostgreSQL's crash safety is its WAL, not ours to check).
+  if (!onPostgres) expect(queryDb(db, 'pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
   const stored = new Set(queryDb<{ sample_id: string }>(db, 'select sample_id from samples').map((r) => r.sample_id));
   const lost = [...acknowledged].filter((id) => !stored.has(id));
   expect(lost).toEqual([]);

@@ -1,9 +1,13 @@
 // Starting real backends for tests: in this process (fast, clock under the test's control) or as
 // the real CLI process (for signals and restarts). Both listen on an ephemeral port over real HTTP
-// and write a real SQLite file in a fresh temporary directory.
+// and write a real SQLite file in a fresh temporary directory; in the PostgreSQL project
+// (FLEETMON_TEST_DB=postgres, see vitest.config.ts) each such file stands for a database of its own
+// on the run's throwaway cluster, so the same test files run on both.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { afterEach, beforeEach } from 'vitest';
+import pg from 'pg';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +15,8 @@ import SQLite from 'better-sqlite3';
 import type { Config } from '../config.js';
 import { silentLogger } from '../log.js';
 import { type BackendOptions, type RunningBackend, startBackend } from '../server.js';
+import { describeDatabase, isPostgresUrl } from '../store/dialect.js';
+import { POSTGRES_PACKAGE_HINT, findPostgresBin } from './postgres.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const backendCli = join(repoRoot, 'dist/backend/cli.js');
@@ -19,6 +25,46 @@ export function tempDir(prefix = 'fleetmon-test-'): { path: string; remove: () =
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
+
+/** Whether this run's backends use PostgreSQL (the vitest project `postgres`). */
+export const onPostgres = process.env.FLEETMON_TEST_DB === 'postgres';
+
+function clusterUrl(): string {
+  const url = inject('postgresUrl');
+  if (!url) throw new Error(POSTGRES_PACKAGE_HINT);
+  return url;
+}
+
+/**
+ * Where a test's database really is: the SQLite file itself, or in the PostgreSQL run a database
+ * named after the file (the same file gives the same database: a restart finds its data).
+ */
+export function testDatabaseLocation(path: string): string {
+  if (!onPostgres || isPostgresUrl(path)) return path;
+  const url = new URL(clusterUrl());
+  url.pathname = `/fleetmon_${createHash('sha256').update(path).digest('hex').slice(0, 24)}`;
+  return url.toString();
+}
+
+/** testDatabaseLocation, with the PostgreSQL database created if it does not exist yet. */
+export async function testDatabase(path: string): Promise<string> {
+  const location = testDatabaseLocation(path);
+  if (location === path) return path;
+  const client = new pg.Client(clusterUrl());
+  await client.connect();
+  try {
+    await client.query(`create database "${new URL(location).pathname.slice(1)}"`);
+  } catch (err) {
+    // 42P04: it exists (a second start on the same file).
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await client.end();
+  }
+  return location;
+}
+
+/** How the backend names a test's database in its log (a URL without its password). */
+export const shownDatabase = (path: string): string => describeDatabase(testDatabaseLocation(path));
 
 export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Config => ({
   dbPath,
@@ -44,7 +90,7 @@ export async function startTestBackend(
   options: Partial<BackendOptions> = {},
   config: Partial<Config> = {},
 ): Promise<RunningBackend> {
-  return startBackend(testConfig(dbPath, config), { log: silentLogger, processMetrics: false, ...options });
+  return startBackend(testConfig(await testDatabase(dbPath), config), { log: silentLogger, processMetrics: false, ...options });
 }
 
 /** What a test gets from backendForEachTest: all fresh for each test. */
@@ -91,8 +137,27 @@ export function postJson<T = unknown>(url: string, body: unknown): Promise<HttpA
   return request<T>(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-/** Read-only look at the database file, as a sysadmin with sqlite3 would. */
+/** A value as an SQL literal, for psql (which takes no bound parameters). */
+function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
+/** The PostgreSQL side of queryDb: psql, synchronously, rows as JSON (numbers stay numbers). */
+function queryPostgres<T>(url: string, sql: string, params: unknown[]): T[] {
+  let i = 0;
+  const bound = sql.replace(/\?/g, () => sqlLiteral(params[i++]));
+  const psql = `${findPostgresBin() ?? '/usr/bin'}/psql`;
+  const out = execFileSync(psql, [url, '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-c', `select coalesce(json_agg(q), '[]'::json) from (${bound}) q`], { encoding: 'utf8' });
+  return JSON.parse(out) as T[];
+}
+
+/** Read-only look at the database file, as a sysadmin with sqlite3 (or psql) would. */
 export function queryDb<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const location = testDatabaseLocation(dbPath);
+  if (isPostgresUrl(location)) return queryPostgres<T>(location, sql, params);
   const db = new SQLite(dbPath, { readonly: true, fileMustExist: true });
   try {
     return db.prepare(sql).all(...params) as T[];
@@ -111,8 +176,20 @@ export interface BackendProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** A CLI's --db and FLEETMON_DB pointed at the test's real database (see testDatabase). */
+async function onTestDatabase(args: string[], env: NodeJS.ProcessEnv): Promise<{ args: string[]; env: NodeJS.ProcessEnv }> {
+  if (!onPostgres) return { args, env };
+  const out = [...args];
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === '--db' && out[i + 1] !== undefined) out[i + 1] = await testDatabase(out[i + 1]!);
+    else if (out[i]!.startsWith('--db=')) out[i] = `--db=${await testDatabase(out[i]!.slice('--db='.length))}`;
+  }
+  return { args: out, env: env.FLEETMON_DB === undefined ? env : { ...env, FLEETMON_DB: await testDatabase(env.FLEETMON_DB) } };
+}
+
 /** The real `fleetmon-backend` CLI (built into dist/ by `npm test`'s pretest step). */
-export async function spawnBackend(args: string[], env: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
+export async function spawnBackend(givenArgs: string[], givenEnv: NodeJS.ProcessEnv = {}): Promise<BackendProcess> {
+  const { args, env } = await onTestDatabase(givenArgs, givenEnv);
   const child = spawn(process.execPath, [backendCli, '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -182,6 +259,10 @@ export function runBackendCli(
   env: NodeJS.ProcessEnv = {},
   user: { uid?: number; gid?: number } = {},
 ): Promise<{ code: number | null; output: string }> {
+  return onTestDatabase(args, env).then(({ args, env }) => runCli(args, env, user));
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [backendCli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let output = '';
