@@ -52,6 +52,8 @@ export interface MaintenanceOptions {
   retentionSeconds: number;
   /** Hourly rollups older than this many seconds are deleted. */
   rollupRetentionSeconds: number;
+  /** Pack older samples into hourly blocks (default); off only to measure the unpacked form (bench:storage). */
+  packSamples?: boolean;
 }
 
 export interface MaintenanceReport {
@@ -275,6 +277,7 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
    * for the block is one short transaction.
    */
   async function packSamples(now: number): Promise<boolean> {
+    if (options.packSamples === false) return false;
     const marks = saneMarks(await readMarks(db), now);
     if (marks.rollup300Until === undefined) return false;
     const range = {
