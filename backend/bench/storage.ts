@@ -5,6 +5,7 @@
 // time through the storage layer and maintenance runs on a driven clock after each hour.
 // Also measured: GET /devices/:id/history over a day at raw resolution from blocks vs rows, POST
 // /metrics throughput while the packer works through a backlog vs idle, and the packer's CPU cost.
+import SQLite from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,32 +184,35 @@ async function main() {
     // Ingest idle, then while maintenance packs a month of rows (a database from the previous version, migrated in place).
     const duration = Number(argument('duration', '10'));
     const bodies = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ ...(simulator(`load-${i % 200}`, createRng(i))(end) as object), sample_id: undefined }));
-    const ingest = async (path: string, withPacker: boolean) => {
-      const backend = await startBackend(benchConfig(path), { log: silentLogger, processMetrics: false, maintenanceEveryMs: 0 });
-      const cpu = process.cpuUsage();
-      const packing = withPacker ? backend.maintenance.runUntilIdle() : Promise.resolve();
+    const packedSamples = (path: string) => {
+      const database = new SQLite(path, { readonly: true });
+      const row = database.prepare('select coalesce(sum(count), 0) as n from sample_blocks').get() as { n: number };
+      database.close();
+      return row.n;
+    };
+    // The server's own maintenance timer, as deployed (it paces itself); every 50 ms instead of every minute.
+    const ingest = async (path: string) => {
+      const before = packedSamples(path);
+      const backend = await startBackend(benchConfig(path), { log: silentLogger, processMetrics: false, maintenanceEveryMs: 50 });
       const load = await postLoad(backend.url, bodies, { connections: 16, duration });
-      const stillPacking = withPacker ? await Promise.race([packing.then(() => false), Promise.resolve(true)]) : false;
-      await packing;
-      const used = process.cpuUsage(cpu);
       await backend.close();
-      return { load, stillPacking, cpuSeconds: (used.user + used.system) / 1e6 };
+      return { load, packed: packedSamples(path) - before };
     };
     const idleCopy = join(dir, 'idle.sqlite');
     copyFileSync(sim.packed.path, idleCopy);
-    const idle = await ingest(idleCopy, false);
+    const idle = await ingest(idleCopy);
     const backlog = join(dir, 'backlog.sqlite');
     copyFileSync(sim.rows.path, backlog);
-    const busy = await ingest(backlog, true);
+    const busy = await ingest(backlog);
     // What packing a month cost: maintenance CPU with packing minus without, per million samples packed.
     const packerCpu = ((sim.packed.maintenanceCpu - sim.rows.maintenanceCpu) / sim.packed.samples) * 1e6;
-    printReport('storage: ingest while packing', `POST /metrics, 16 connections, ${duration} s, in-process backend; "packing" = maintenance packing a month of rows of ${devices} devices meanwhile`, [
+    printReport('storage: ingest while packing', `POST /metrics, 16 connections, ${duration} s, in-process backend; "packing" = the server's maintenance packing a month of rows of ${devices} devices (a database of the previous version) meanwhile`, [
       ['condition', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
       ['idle', idle.load.requestsPerSecond, idle.load.p50, idle.load.p99, idle.load.errors + idle.load.non2xx],
-      [`packing${busy.stillPacking ? ' (all the run)' : ''}`, busy.load.requestsPerSecond, busy.load.p50, busy.load.p99, busy.load.errors + busy.load.non2xx],
+      [`packing (${busy.packed.toLocaleString()} samples packed meanwhile)`, busy.load.requestsPerSecond, busy.load.p50, busy.load.p99, busy.load.errors + busy.load.non2xx],
       ['ratio packing/idle', round(busy.load.requestsPerSecond / idle.load.requestsPerSecond, 3), '', '', ''],
       ['packer CPU s per million samples', round(packerCpu, 1), '', '', ''],
-    ], { idle: idle.load, packing: busy.load, still_packing_at_end: busy.stillPacking, packer_cpu_seconds_per_million: round(packerCpu, 1) });
+    ], { idle: idle.load, packing: busy.load, packed_during_load: busy.packed, packer_cpu_seconds_per_million: round(packerCpu, 1) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,6 +30,8 @@ const FORMAT = 1;
 /** Stands for a value in a template; JSON text never holds a raw control character. */
 const HOLE = '\u0001';
 const HOLE_CODE = 1;
+const COLON = 58;
+const QUOTE = 34;
 /** JSON values in text: strings, numbers, literals. A string followed by `:` is a key, not a value. */
 const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/g;
 /** Integers up to 15 digits are exact in a double, and so are differences of two of them. */
@@ -47,18 +49,19 @@ function splitPayload(text: string): Split {
   // (not JSON.stringify's output, but the codec takes any text) is kept whole.
   if (text.includes('\n') || text.includes(HOLE)) return { template: text, values: [], whole: true };
   const values: string[] = [];
-  let template = '';
+  const pieces: string[] = [];
   let last = 0;
   for (const match of text.matchAll(TOKEN)) {
     const start = match.index;
     const end = start + match[0].length;
-    if (match[0].startsWith('"') && /^\s*:/.test(text.slice(end, end + 8))) continue;
-    template += text.slice(last, start) + HOLE;
+    // A key (JSON.stringify puts no space before the colon; a spaced key is taken as a value, still exact).
+    if (text.charCodeAt(end) === COLON && text.charCodeAt(start) === QUOTE) continue;
+    pieces.push(text.slice(last, start));
     values.push(match[0]);
     last = end;
   }
-  template += text.slice(last);
-  return { template, values };
+  pieces.push(text.slice(last));
+  return { template: pieces.join(HOLE), values };
 }
 
 function countHoles(template: string): number {
@@ -213,7 +216,7 @@ function blockTexts(samples: readonly PackedSample[]): BlockTexts {
   };
 }
 
-const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
+const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT } };
 
 /** Layout of a block: format byte, index part length (4 bytes, big-endian), index part, payload part. */
 function joinParts(index: Buffer, payloads: Buffer): Buffer {

@@ -74,24 +74,30 @@ export async function packedSamplesInRange(db: Db, range: TimeRange, limit = Num
   return out.sort(byTime);
 }
 
+/** The first block at or after `from` with a sample at or after it (of one device, or all): through a hour index. */
+export const firstPackedTimeQuery = (db: Db, from: number, deviceId?: string) => {
+  const query = db.selectFrom('sample_blocks').select(['first_time', 'hour']).where('hour', '>=', hourOf(from)).where('last_time', '>=', from).orderBy('hour').limit(1);
+  return deviceId === undefined ? query : query.where('device_id', '=', deviceId);
+};
+
 /** The earliest time at or after `from` that a packed sample may have (of one device, or all); a lower bound, never past a sample. */
 export async function firstPackedTime(db: Db, from: number, deviceId?: string): Promise<number | undefined> {
-  let query = db.selectFrom('sample_blocks').select(['first_time', 'hour']).where('hour', '>=', hourOf(from)).where('last_time', '>=', from).orderBy('hour').limit(1);
-  if (deviceId !== undefined) query = query.where('device_id', '=', deviceId);
-  const row = await query.executeTakeFirst();
+  const row = await firstPackedTimeQuery(db, from, deviceId).executeTakeFirst();
   return row && Math.max(from, row.first_time);
 }
 
-/** A sample stored under the agent's id for it in a packed hour near `timestamp`, if any (a retry sent after that hour was packed). */
-export async function findPackedSampleByAgentId(db: Db, deviceId: string, sampleId: string, timestamp: number): Promise<{ id: number; timestamp: number } | undefined> {
-  const blocks = await db
+/** The blocks of a device around a time where a retry may have been packed (one or two): a range of the primary key. */
+export const blocksAroundQuery = (db: Db, deviceId: string, timestamp: number) =>
+  db
     .selectFrom('sample_blocks')
     .select('data')
     .where('device_id', '=', deviceId)
     .where('hour', '>=', hourOf(timestamp - RETRY_SLACK_SECONDS))
-    .where('hour', '<=', hourOf(timestamp + RETRY_SLACK_SECONDS))
-    .execute();
-  for (const block of blocks) {
+    .where('hour', '<=', hourOf(timestamp + RETRY_SLACK_SECONDS));
+
+/** A sample stored under the agent's id for it in a packed hour near `timestamp`, if any (a retry sent after that hour was packed). */
+export async function findPackedSampleByAgentId(db: Db, deviceId: string, sampleId: string, timestamp: number): Promise<{ id: number; timestamp: number } | undefined> {
+  for (const block of await blocksAroundQuery(db, deviceId, timestamp).execute()) {
     const found = decodeBlockIndex(block.data).find((s) => s.sampleId === sampleId);
     if (found) return { id: found.id, timestamp: found.timestamp };
   }
@@ -200,11 +206,14 @@ export async function storeBlock(
   return true;
 }
 
-/** Delete up to `limit` blocks of hours before `before` (a whole hour); returns how many went. */
-export const deleteBlocksBeforeQuery = (db: Db, before: number, limit: number) =>
-  db.deleteFrom('sample_blocks').where('hour', '<', hourOf(before)).limit(limit);
+/** The oldest blocks of hours before `before` (a whole hour), up to `limit`: through the hour index. */
+export const blocksBeforeQuery = (db: Db, before: number, limit: number) =>
+  db.selectFrom('sample_blocks').select(['device_id', 'hour']).where('hour', '<', hourOf(before)).orderBy('hour').limit(limit);
 
+/** Delete up to `limit` blocks of hours before `before`, each by its primary key; returns how many went. */
 export async function deleteBlocksBefore(db: Db, before: number, limit: number): Promise<number> {
-  const result = await deleteBlocksBeforeQuery(db, before, limit).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  // DELETE ... LIMIT on a table without an integer key scans it: find the keys by index, delete by key.
+  const blocks = await blocksBeforeQuery(db, before, limit).execute();
+  for (const block of blocks) await db.deleteFrom('sample_blocks').where('device_id', '=', block.device_id).where('hour', '=', block.hour).execute();
+  return blocks.length;
 }
