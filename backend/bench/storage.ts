@@ -171,6 +171,7 @@ async function main() {
       ),
     );
 
+    if (argument('sizes-only', 'no') === 'yes') return;
     const device = 'simulator-000';
     const fromRows = await historyDayMs(sim.rows.path, device);
     const fromBlocks = await historyDayMs(sim.packed.path, device);
@@ -214,7 +215,8 @@ async function main() {
       ['packer CPU s per million samples', round(packerCpu, 1), '', '', ''],
     ], { idle: idle.load, packing: busy.load, packed_during_load: busy.packed, packer_cpu_seconds_per_million: round(packerCpu, 1) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (argument('keep', 'no') === 'yes') console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
