@@ -17,6 +17,8 @@ import { sendTestMessage } from './notify/test-message.js';
 import { resolve } from 'node:path';
 import { findToken, listTokens, revokeToken, validTokens } from './store/tokens.js';
 import type { TokenRow } from './store/schema.js';
+import { exportSamples, sampleJsonLine } from './store/sample-export.js';
+import { parseTime } from './time-text.js';
 
 const program = new Command('fleetmon-backend')
   .description('fleetmon backend: stores metrics from fleetmon agents in SQLite, raises alerts, serves JSON.')
@@ -116,6 +118,48 @@ subcommand('maintenance', ['--db', '--retention', '--rollup-retention'])
       const { retentionSeconds, rollupRetentionSeconds } = config;
       await createMaintenance({ db: database.db, now: unixNow, log, retentionSeconds, rollupRetentionSeconds }).runUntilIdle();
       log.info(`maintenance of ${describeDatabase(config.dbPath)} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }),
+  );
+
+/** A time option as the API takes it (Unix seconds or ISO 8601). */
+function timeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const time = parseTime(text);
+  if (time === undefined) throw new ConfigError(`${name} must be Unix seconds or an ISO 8601 time such as 2025-08-15T12:00:00Z, got '${text}'`);
+  return time;
+}
+
+/** Write to stdout, waiting while its buffer is full (a slow `| jq` must not make the backend buffer the whole file). */
+function writeOut(text: string): Promise<void> {
+  if (process.stdout.write(text)) return Promise.resolve();
+  return new Promise((resolveWrite) => process.stdout.once('drain', () => resolveWrite()));
+}
+
+subcommand('export', ['--db'])
+  .description('print stored samples as JSON lines (recent rows and packed blocks alike), device by device, oldest first; e.g. export --device web-1 --from 2025-08-15 --to 2025-08-16 | jq .payload.cpu')
+  .option('--device <agent_id>', 'only this device')
+  .option('--from <time>', 'samples measured at or after this time: Unix seconds or ISO 8601 (UTC unless it has an offset)')
+  .option('--to <time>', 'samples measured before this time')
+  .action((options: { device?: string; from?: string; to?: string }, command: Command) =>
+    withDatabase(command, async (database) => {
+      const from = timeOption('--from', options.from);
+      const to = timeOption('--to', options.to);
+      if (from !== undefined && to !== undefined && from >= to) throw new ConfigError(`--from must be before --to (from ${from}, to ${to})`);
+      await migrateToLatest(database.db);
+      // A closed pipe (`| head`) ends the export quietly.
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+      let lines = '';
+      for await (const sample of exportSamples(database.db, { deviceId: options.device, from, to })) {
+        lines += `${sampleJsonLine(sample)}\n`;
+        if (lines.length > 1 << 16) {
+          await writeOut(lines);
+          lines = '';
+        }
+      }
+      await writeOut(lines);
     }),
   );
 

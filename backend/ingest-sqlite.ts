@@ -14,6 +14,7 @@ import type { Db } from './store/db.js';
 import { type ActiveRow, type IngestStatements, prepareIngestStatements } from './store/ingest-statements.js';
 import { enqueueNotifications } from './store/notifications.js';
 import { sampleRowOf } from './store/samples.js';
+import { findInBlocks, hoursAround, mayRepeatPackedSample } from './store/sample-blocks.js';
 import { type WriteOptions, writeTransaction } from './store/write-transaction.js';
 
 const id = (info: SQLite.RunResult): number => Number(info.lastInsertRowid);
@@ -31,7 +32,12 @@ export function sqliteSampleWriter(db: Db, sqlite: SQLite.Database, cache: Inges
     const deviceId = payload.agent_id;
     const timestamp = receivedAt - (payload.age_seconds ?? 0);
     if (payload.sample_id !== undefined) {
-      const stored = st.sampleByAgentId.get({ device_id: deviceId, sample_id: payload.sample_id });
+      const stored =
+        st.sampleByAgentId.get({ device_id: deviceId, sample_id: payload.sample_id }) ??
+        // A retry of a sample whose hour was packed since (an agent replaying an old spool).
+        (mayRepeatPackedSample(timestamp, receivedAt)
+          ? findInBlocks(st.blocksAround.all({ device_id: deviceId, ...hoursAround(timestamp) }), payload.sample_id)
+          : undefined);
       if (stored) return { result: { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] }, stored: [] };
     }
     const sampleId = id(st.insertSample.run(sampleRowOf(payload, timestamp, receivedAt, sample.payloadText)));

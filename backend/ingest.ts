@@ -14,6 +14,7 @@ import { findDevice, recordDeviceSeen, recordEarlierSample } from './store/devic
 import { enqueueNotifications } from './store/notifications.js';
 import { noteSampleForRollups } from './store/rollups.js';
 import { findSampleByAgentId, insertSample } from './store/samples.js';
+import { findPackedSampleByAgentId, mayRepeatPackedSample } from './store/sample-blocks.js';
 import { DEFAULT_WRITE_OPTIONS, StorageFull, type WriteOptions, WriteLockTimeout, writeTransaction } from './store/write-transaction.js';
 
 export interface IngestResult {
@@ -43,7 +44,10 @@ async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: numb
   // The agent's clock may be wrong; the time since it measured the sample is not.
   const timestamp = receivedAt - (payload.age_seconds ?? 0);
   if (payload.sample_id !== undefined) {
-    const stored = await findSampleByAgentId(trx, deviceId, payload.sample_id);
+    const stored =
+      (await findSampleByAgentId(trx, deviceId, payload.sample_id)) ??
+      // A retry of a sample whose hour was packed since (an agent replaying an old spool).
+      (mayRepeatPackedSample(timestamp, receivedAt) ? await findPackedSampleByAgentId(trx, deviceId, payload.sample_id, timestamp) : undefined);
     if (stored) return { sampleId: stored.id, timestamp: stored.timestamp, outcome: 'duplicate', transitions: [] };
   }
   const sampleId = await insertSample(trx, payload, timestamp, receivedAt);

@@ -31,6 +31,16 @@ import {
   oldestSampleTime,
   samplesInRange,
 } from './store/sample-history.js';
+import {
+  PACK_AFTER_SECONDS,
+  deleteBlocksBefore,
+  mergeForBlock,
+  nextHourToPack,
+  readBlock,
+  rowsToPack,
+  storeBlock,
+} from './store/sample-blocks.js';
+import { encodeBlockAsync } from './samples/pack.js';
 import type { RollupResolution } from './store/schema.js';
 import { writeTransaction } from './store/write-transaction.js';
 
@@ -43,6 +53,8 @@ export interface MaintenanceOptions {
   retentionSeconds: number;
   /** Hourly rollups older than this many seconds are deleted. */
   rollupRetentionSeconds: number;
+  /** Pack older samples into hourly blocks (default); off only to measure the unpacked form (bench:storage). */
+  packSamples?: boolean;
 }
 
 export interface MaintenanceReport {
@@ -69,6 +81,8 @@ const SAMPLES_PER_ROLLUP = 4000;
 const ROWS_PER_HOURLY_ROLLUP = 20_000;
 /** Rows one retention transaction deletes. */
 const DELETE_BATCH = 2000;
+/** Sample blocks one retention transaction deletes (each is an hour of a device's samples). */
+const BLOCK_DELETE_BATCH = 100;
 /** Incremental vacuum starts when this share of the file is free pages... */
 const VACUUM_START_FREE_SHARE = 0.25;
 /** ...and goes on, a few pages per step, until no more than this share is left free (room for reuse). */
@@ -256,6 +270,37 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     });
   }
 
+  /**
+   * Pack one device-hour of rows into its block (merging what the block held: late samples repack
+   * it). Only hours that ended PACK_AFTER_SECONDS ago and are rolled up (so rolling up reads rows;
+   * recomputing for late samples reads both), and not below retention (those rows are going).
+   * The block is compressed outside any transaction, off the event loop; the write that swaps rows
+   * for the block is one short transaction.
+   */
+  async function packSamples(now: number): Promise<boolean> {
+    if (options.packSamples === false) return false;
+    const marks = saneMarks(await readMarks(db), now);
+    if (marks.rollup300Until === undefined) return false;
+    const range = {
+      from: Math.max(defined(marks.samplesPurgedUntil), floorTo(now - retentionSeconds, ONE_HOUR)),
+      to: Math.min(floorTo(now - PACK_AFTER_SECONDS, ONE_HOUR), floorTo(marks.rollup300Until, ONE_HOUR)),
+    };
+    if (range.from >= range.to) return false;
+    const target = await nextHourToPack(db, range);
+    if (target === undefined) return false;
+    const rows = await rowsToPack(db, target.deviceId, target.hour);
+    if (rows.length === 0) {
+      // Only at times where a double cannot tell the hour's end from its start (±1e20).
+      warnOnce('pack', `packing samples is stuck at ${target.hour}: its hour holds no row (is the clock, ${now}, right?)`);
+      return false;
+    }
+    const old = await readBlock(db, target.deviceId, target.hour);
+    const samples = mergeForBlock(old, rows);
+    const data = await encodeBlockAsync(samples);
+    await writeTransaction(db, (trx) => storeBlock(trx, target, old, rows, samples, data));
+    return true;
+  }
+
   // Only what the coarser level already holds is deleted: raw samples and 5-minute rows once their
   // hours are rolled up, so that history always finds one source for every past hour.
   const purgeSamples = (now: number) =>
@@ -263,7 +308,12 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
       'samplesPurgedUntil',
       now,
       (m) => (m.rollup3600Until === undefined ? undefined : Math.min(floorTo(now - retentionSeconds, ONE_HOUR), m.rollup3600Until)),
-      (trx, before) => deleteSamplesBefore(trx, before, DELETE_BATCH),
+      async (trx, before) => {
+        const rows = await deleteSamplesBefore(trx, before, DELETE_BATCH);
+        const blocks = await deleteBlocksBefore(trx, before, BLOCK_DELETE_BATCH);
+        // Either batch full: say "more to do" with the count purge() compares against.
+        return rows >= DELETE_BATCH || blocks >= BLOCK_DELETE_BATCH ? DELETE_BATCH : 0;
+      },
     );
 
   const purgeRollups = (now: number, resolution: RollupResolution) => {
@@ -324,6 +374,7 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
       await rollUpFiveMinutes(now),
       await redoDirtyDevice(now),
       await rollUpHours(now),
+      await packSamples(now),
       await purgeSamples(now),
       await purgeRollups(now, FIVE_MINUTES),
       await purgeRollups(now, ONE_HOUR),

@@ -18,3 +18,6 @@ export const rowIdType = (db: Kysely<any>) => (isPostgres(db) ? 'bigint' : 'inte
  */
 export const rowIdColumn = (db: Kysely<any>) => (c: ColumnDefinitionBuilder) =>
   isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement();
+
+/** Bytes: SQLite's BLOB, PostgreSQL's bytea. */
+export const blobType = (db: Kysely<any>) => (isPostgres(db) ? 'bytea' : 'blob') as 'blob';

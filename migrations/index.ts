@@ -7,6 +7,7 @@ import * as m0003 from './0003_fleet_state_and_history.js';
 import * as m0004 from './0004_tokens.js';
 import * as m0005 from './0005_notifications.js';
 import * as m0006 from './0006_flapping.js';
+import * as m0007 from './0007_sample_blocks.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0004_tokens': m0004,
   '0005_notifications': m0005,
   '0006_flapping': m0006,
+  '0007_sample_blocks': m0007,
 };

@@ -9,6 +9,7 @@ import { DurationError, parseDurationSeconds } from '../../shared/duration.js';
 import { invalidRequest } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { FIVE_MINUTES, type Marks, ONE_HOUR, type TimeRange, deviceRollupsQuery, readMarks } from '../store/rollups.js';
+import { devicePackedSamples } from '../store/sample-blocks.js';
 import { deviceSampleColumnsQuery, deviceSamplesQuery } from '../store/sample-history.js';
 import type { RollupResolution } from '../store/schema.js';
 import { type Summary, addSummary, floorTo } from './aggregate.js';
@@ -203,18 +204,27 @@ const columnsSuffice = (fields: readonly string[] | undefined): boolean =>
   fields !== undefined && fields.every((f) => (COLUMN_SERIES as readonly string[]).includes(f));
 
 async function addSamples(db: Db, deviceId: string, range: TimeRange, fields: string[] | undefined, points: HistoryPoints): Promise<void> {
+  // Older samples are packed in hourly blocks: only the blocks of this range are read and unpacked.
+  const packed = await devicePackedSamples(db, deviceId, range);
   if (columnsSuffice(fields)) {
     const wanted = seriesFilter(fields);
-    for (const row of await deviceSampleColumnsQuery(db, deviceId, range).execute()) {
-      const values = { cpu: row.cpu_percent, memory: row.memory_percent, swap: row.swap_percent };
+    const add = (timestamp: number, values: Record<(typeof COLUMN_SERIES)[number], number | null | undefined>) => {
       for (const name of COLUMN_SERIES) {
         const value = values[name];
-        if (value !== null && wanted(name)) points.add(name, row.timestamp, value, value, 1);
+        if (value !== null && value !== undefined && wanted(name)) points.add(name, timestamp, value, value, 1);
       }
+    };
+    for (const row of await deviceSampleColumnsQuery(db, deviceId, range).execute()) {
+      add(row.timestamp, { cpu: row.cpu_percent, memory: row.memory_percent, swap: row.swap_percent });
+    }
+    for (const sample of packed) {
+      // The same values insertSample puts in the columns.
+      const payload = readStoredPayload(sample.payload);
+      add(sample.timestamp, { cpu: payload.cpu?.total_percent, memory: payload.memory?.percent, swap: payload.memory?.swap_percent });
     }
     return;
   }
-  for (const row of await deviceSamplesQuery(db, deviceId, range).execute()) {
+  for (const row of [...(await deviceSamplesQuery(db, deviceId, range).execute()), ...packed]) {
     for (const [name, value] of filterSeries(headlineSeries(readStoredPayload(row.payload)), fields)) {
       points.add(name, row.timestamp, value, value, 1);
     }

@@ -5,7 +5,7 @@ import type { AppDeps } from '../app.js';
 import { parseHistoryRequest, readHistory } from '../history/query.js';
 import { recentCpuMemory } from '../history/recent.js';
 import { findDevice } from '../store/devices.js';
-import { recentCpuMemoryQuery } from '../store/samples.js';
+import { recentCpuMemoryOf } from '../store/sample-history.js';
 import { noSuchDevice } from './devices.js';
 import { QueryReader } from './params.js';
 
@@ -26,7 +26,7 @@ export function registerHistoryRoutes(router: Router, deps: AppDeps): void {
     const q = new QueryReader(ctx.query);
     const samples = q.integer('samples', 1, RECENT_SAMPLES_MAX) ?? RECENT_SAMPLES_DEFAULT;
     q.check('history query');
-    const rows = await recentCpuMemoryQuery(deps.db, ctx.params.id!, samples).execute();
+    const rows = await recentCpuMemoryOf(deps.db, ctx.params.id!, samples);
     ctx.body = recentCpuMemory(rows, samples);
   });
 }

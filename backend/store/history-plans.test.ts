@@ -18,6 +18,15 @@ import {
   firstSampleTimeQuery,
   samplesInRangeQuery,
 } from './sample-history.js';
+import {
+  blocksAroundQuery,
+  blocksInRangeQuery,
+  blocksBeforeQuery,
+  deviceBlocksQuery,
+  firstPackedTimeQuery,
+  nextRowToPackQuery,
+  rowsToPackQuery,
+} from './sample-blocks.js';
 
 let dir: ReturnType<typeof tempDir>;
 let database: OpenedDatabase;
@@ -83,5 +92,31 @@ describe('query plans of history, rollups and retention', () => {
     const rollups = plan(deleteRollupsBeforeQuery(database.db, 300, t0 + 3600, 2000));
     expect(rollups).toMatch(/SEARCH rollups USING (COVERING )?INDEX rollups_resolution_bucket \(resolution=\? AND bucket<\?\)/);
     expect(rollups).not.toMatch(/SCAN rollups/);
+  });
+
+  it("history, export and retry lookups read a device's blocks as a range of the sample_blocks primary key", () => {
+    for (const query of [deviceBlocksQuery(database.db, 'a', range), blocksAroundQuery(database.db, 'a', t0)]) {
+      const p = plan(query);
+      expect(p).toMatch(/SEARCH sample_blocks USING INDEX sqlite_autoindex_sample_blocks_1 \(device_id=\? AND hour>\? AND hour<\?\)/);
+      expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+    }
+  });
+
+  it('rollups and retention walk blocks of all devices through the hour index', () => {
+    expect(plan(blocksInRangeQuery(database.db, range))).toMatch(/SEARCH sample_blocks USING INDEX sample_blocks_hour \(hour>\? AND hour<\?\)/);
+    expect(plan(firstPackedTimeQuery(database.db, t0))).toMatch(/SEARCH sample_blocks USING INDEX sample_blocks_hour \(hour>\?\)/);
+    expect(plan(firstPackedTimeQuery(database.db, t0, 'a'))).toMatch(/SEARCH sample_blocks USING INDEX sqlite_autoindex_sample_blocks_1 \(device_id=\? AND hour>\?\)/);
+    const remove = plan(blocksBeforeQuery(database.db, t0 + 3600, 100));
+    expect(remove).toMatch(/SEARCH sample_blocks USING (COVERING )?INDEX sample_blocks_hour \(hour<\?\)/);
+    for (const p of [plan(blocksInRangeQuery(database.db, range)), remove]) expect(p).not.toMatch(/TEMP B-TREE|SCAN sample_blocks/);
+  });
+
+  it('the packer finds the next hour to pack by the time index and its rows by the device-time index', () => {
+    const next = plan(nextRowToPackQuery(database.db, range));
+    expect(next).toMatch(/SEARCH samples USING INDEX samples_time \(timestamp>\? AND timestamp<\?\)/);
+    expect(next).not.toMatch(/SCAN samples|TEMP B-TREE/);
+    const rows = plan(rowsToPackQuery(database.db, 'a', t0));
+    expect(rows).toMatch(/SEARCH samples USING INDEX samples_device_time \(device_id=\? AND timestamp>\? AND timestamp<\?\)/);
+    expect(rows).not.toMatch(/SCAN samples|TEMP B-TREE/);
   });
 });

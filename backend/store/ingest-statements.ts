@@ -32,6 +32,8 @@ type Key = { device_id: string; rule: string; subject: string };
 
 export interface IngestStatements {
   sampleByAgentId: SQLite.Statement<[{ device_id: string; sample_id: string }], { id: number; timestamp: number }>;
+  /** Packed blocks of a device in a range of hours (a retry of a sample packed since). */
+  blocksAround: SQLite.Statement<[{ device_id: string; from_hour: number; to_hour: number }], { data: Uint8Array }>;
   insertSample: SQLite.Statement<[Omit<SampleRow, 'id'>]>;
   device: SQLite.Statement<[{ id: string }], { last_seen: number; interval_seconds: number | null }>;
   deviceSeen: SQLite.Statement<[{ id: string; seen_at: number; sample_id: number; interval_seconds: number | null }]>;
@@ -53,6 +55,15 @@ export function prepareIngestStatements(db: Db, sqlite: SQLite.Database): Ingest
     sampleByAgentId: prepare(
       sqlite,
       db.selectFrom('samples').select(['id', 'timestamp']).where('device_id', '=', param<string>('device_id')).where('sample_id', '=', param<string>('sample_id')),
+    ),
+    blocksAround: prepare(
+      sqlite,
+      db
+        .selectFrom('sample_blocks')
+        .select('data')
+        .where('device_id', '=', param<string>('device_id'))
+        .where('hour', '>=', param<number>('from_hour'))
+        .where('hour', '<=', param<number>('to_hour')),
     ),
     // No RETURNING: lastInsertRowid gives the id at a third of the cost.
     insertSample: prepare(

@@ -1,7 +1,10 @@
 // Samples as history: reading them by time for rollups and history, deleting them when aged out.
+// A sample is a row of `samples` or packed in a block (store/sample-blocks.ts); readers here see both.
 import type { Db } from './db.js';
 import { isPostgres } from './dialect.js';
 import type { TimeRange } from './rollups.js';
+import { devicePackedSamples, firstPackedTime, newestPackedSamples, packedSamplesInRange } from './sample-blocks.js';
+import { readStoredPayload, recentCpuMemoryQuery } from './samples.js';
 
 export interface TimedPayload {
   deviceId: string;
@@ -21,8 +24,19 @@ export const samplesInRangeQuery = (db: Db, range: TimeRange, limit?: number) =>
   return limit === undefined ? query : query.limit(limit);
 };
 
+/** Rows and packed samples, oldest first, the first `limit` of both together. */
+function mergeOldestFirst(rows: TimedPayload[], packed: readonly TimedPayload[], limit: number | undefined): TimedPayload[] {
+  if (packed.length === 0) return rows;
+  const all = [...rows, ...packed].sort((a, b) => a.timestamp - b.timestamp);
+  return limit === undefined ? all : all.slice(0, limit);
+}
+
+const timed = (deviceId: string) => (s: { timestamp: number; payload: string }): TimedPayload => ({ deviceId, timestamp: s.timestamp, payload: s.payload });
+
 export async function samplesInRange(db: Db, range: TimeRange, limit?: number): Promise<TimedPayload[]> {
-  return samplesInRangeQuery(db, range, limit).execute();
+  const rows = await samplesInRangeQuery(db, range, limit).execute();
+  const packed = await packedSamplesInRange(db, range, limit);
+  return mergeOldestFirst(rows, packed.map((s) => timed(s.deviceId)(s)), limit);
 }
 
 /** One device's samples in a time range, oldest first, through the `samples_device_time` index. */
@@ -38,7 +52,9 @@ export const deviceSamplesQuery = (db: Db, deviceId: string, range: TimeRange, l
 };
 
 export async function deviceSamples(db: Db, deviceId: string, range: TimeRange, limit?: number): Promise<TimedPayload[]> {
-  return deviceSamplesQuery(db, deviceId, range, limit).execute();
+  const rows = await deviceSamplesQuery(db, deviceId, range, limit).execute();
+  const packed = await devicePackedSamples(db, deviceId, range);
+  return mergeOldestFirst(rows, packed.map(timed(deviceId)), limit);
 }
 
 /** The same range with only the columns cpu, memory and swap: no payload to read or parse. */
@@ -56,8 +72,12 @@ export const firstSampleTimeQuery = (db: Db, from: number, deviceId?: string) =>
   return deviceId === undefined ? query : query.where('device_id', '=', deviceId);
 };
 
+/** The time of the first sample at or after `from`; where it is packed, possibly a little earlier (never before `from`). */
 export async function firstSampleTime(db: Db, from: number, deviceId?: string): Promise<number | undefined> {
-  return (await firstSampleTimeQuery(db, from, deviceId).executeTakeFirst())?.timestamp;
+  const row = (await firstSampleTimeQuery(db, from, deviceId).executeTakeFirst())?.timestamp;
+  const packed = await firstPackedTime(db, from, deviceId);
+  if (row === undefined || packed === undefined) return row ?? packed;
+  return Math.min(row, packed);
 }
 
 export async function oldestSampleTime(db: Db): Promise<number | undefined> {
@@ -91,4 +111,21 @@ export async function deleteSamplesBefore(db: Db, before: number, limit: number)
   const query = isPostgres(db) ? deleteSamplesBeforePostgres(db, before, limit) : deleteSamplesBeforeQuery(db, before, limit);
   const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+export interface RecentCpuMemoryRow {
+  timestamp: number;
+  cpu_percent: number | null;
+  memory_percent: number | null;
+}
+
+/** A device's newest `limit` samples' CPU and memory percents, newest first, from rows and, when they are too few, packed blocks. */
+export async function recentCpuMemoryOf(db: Db, deviceId: string, limit: number): Promise<RecentCpuMemoryRow[]> {
+  const rows = await recentCpuMemoryQuery(db, deviceId, limit).execute();
+  if (rows.length >= limit) return rows;
+  const packed = (await newestPackedSamples(db, deviceId, Number.POSITIVE_INFINITY, limit)).map((s): RecentCpuMemoryRow => {
+    const payload = readStoredPayload(s.payload);
+    return { timestamp: s.timestamp, cpu_percent: payload.cpu?.total_percent ?? null, memory_percent: payload.memory?.percent ?? null };
+  });
+  return [...rows, ...packed].sort((a, b) => b.timestamp - a.timestamp).slice(0, limit);
 }

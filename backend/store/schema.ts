@@ -28,6 +28,17 @@ export interface SamplesTable {
   payload: string;
 }
 
+/** One device's samples of one hour, packed (backend/samples/pack.ts); recent samples stay rows. */
+export interface SampleBlocksTable {
+  device_id: string;
+  /** Start of the hour, Unix seconds. */
+  hour: number;
+  first_time: number;
+  last_time: number;
+  count: number;
+  data: Uint8Array;
+}
+
 export type Severity = 'critical' | 'warning';
 export type AlertKind = 'fired' | 'recovered';
 
@@ -154,6 +165,7 @@ export interface TokensTable {
 export interface Database {
   devices: DevicesTable;
   samples: SamplesTable;
+  sample_blocks: SampleBlocksTable;
   alerts: AlertsTable;
   alert_state: AlertStateTable;
   alert_pending: AlertPendingTable;

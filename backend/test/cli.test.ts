@@ -56,7 +56,7 @@ describe('fleetmon-backend CLI', () => {
     dir = tempDir();
     const after = join(dir.path, 'after.sqlite');
     const before = join(dir.path, 'before.sqlite');
-    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications, 0006_flapping to ${after}`);
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications, 0006_flapping, 0007_sample_blocks to ${after}`);
     expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
     const fromEnv = join(dir.path, 'env.sqlite');
     expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);
@@ -68,7 +68,7 @@ describe('fleetmon-backend CLI', () => {
     const first = await runBackendCli(['migrate', '--db', db]);
     expect(first).toMatchObject({ code: 0, output: expect.stringContaining('applied 0001_initial') });
     const tables = queryDb<{ name: string }>(db, "select name from sqlite_master where type = 'table' and name not like 'kysely%' and name not like 'sqlite%' order by name");
-    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'flapping', 'leases', 'maintenance', 'notifications', 'rollups', 'samples', 'silences', 'tokens']);
+    expect(tables.map((t) => t.name)).toEqual(['alert_pending', 'alert_state', 'alerts', 'devices', 'flapping', 'leases', 'maintenance', 'notifications', 'rollups', 'sample_blocks', 'samples', 'silences', 'tokens']);
     const second = await runBackendCli(['migrate', '--db', db]);
     expect(second).toMatchObject({ code: 0, output: expect.stringContaining('already at the latest schema') });
   });
@@ -175,9 +175,13 @@ describe('fleetmon-backend CLI', () => {
     const { code, output } = await runBackendCli(['maintenance', '--db', db]);
     expect(code).toBe(0);
     expect(output).toMatch(/maintenance of .* done/);
-    const [span] = queryDb<{ oldest: number; n: number }>(db, 'select min(timestamp) as oldest, count(*) as n from samples');
-    expect(now - span!.oldest).toBeLessThanOrEqual(30 * 86400 + 3600);
-    expect(now - span!.oldest).toBeGreaterThan(29 * 86400);
+    // Raw samples are rows for the last hours and packed blocks before: export reads both.
+    const exported = await runBackendCli(['export', '--db', db]);
+    expect(exported.code).toBe(0);
+    const oldest = Math.min(...exported.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { timestamp: number }).timestamp));
+    expect(now - oldest).toBeLessThanOrEqual(30 * 86400 + 3600);
+    expect(now - oldest).toBeGreaterThan(29 * 86400);
+    expect(queryDb<{ n: number }>(db, 'select count(*) as n from sample_blocks')[0]!.n).toBeGreaterThan(0);
     const [hourly] = queryDb<{ oldest: number }>(db, 'select min(bucket) as oldest from rollups where resolution = 3600');
     expect(now - hourly!.oldest).toBeGreaterThan(59 * 86400);
   });

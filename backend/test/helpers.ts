@@ -258,17 +258,22 @@ export function runBackendCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   user: { uid?: number; gid?: number } = {},
-): Promise<{ code: number | null; output: string }> {
+): Promise<{ code: number | null; output: string; stdout: string }> {
   return onTestDatabase(args, env).then(({ args, env }) => runCli(args, env, user));
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }): Promise<{ code: number | null; output: string }> {
+function runCli(args: string[], env: NodeJS.ProcessEnv, user: { uid?: number; gid?: number }): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [backendCli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...user });
     let output = '';
-    child.stdout.on('data', (d) => (output += String(d)));
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      output += String(d);
+      stdout += String(d);
+    });
     child.stderr.on('data', (d) => (output += String(d)));
-    child.once('exit', (code) => done({ code, output }));
+    // 'close', not 'exit': all of stdout has been read by then (export prints megabytes).
+    child.once('close', (code) => done({ code, output, stdout }));
   });
 }
 

@@ -7,6 +7,7 @@ import type { RunningBackend } from '../server.js';
 import { type SyntheticSamples, expectedBuckets, insertSamples, knownPayload, sawtooth } from './history-fixtures.js';
 import { postJson, queryDb, request, startTestBackend, tempDir } from './helpers.js';
 import { healthyExample, originalExample } from './payloads.js';
+import { storedSamples } from './stored-samples.js';
 
 let dir: ReturnType<typeof tempDir>;
 let dbPath: string;
@@ -146,14 +147,24 @@ describe('rollups', () => {
     insertSamples(backend.database.sqlite, spec);
     clock = spec.to + 3600;
     await backend.maintenance.runUntilIdle();
+    const stored = await storedSamples(dbPath);
+    expect(stored).toHaveLength(queryDb<{ n: number }>(dbPath, 'select sum(count) as n from sample_blocks')[0]!.n + queryDb<{ n: number }>(dbPath, 'select count(*) as n from samples')[0]!.n);
+    expect(queryDb<{ n: number }>(dbPath, 'select count(*) as n from sample_blocks')[0]!.n).toBeGreaterThan(0);
     for (const resolution of [300, 3600]) {
-      const raw = queryDb<{ device_id: string; bucket: number; avg: number; max: number; count: number }>(
-        dbPath,
-        `select device_id, cast(timestamp / ? as integer) * ? as bucket, avg(cpu_percent) as avg, max(cpu_percent) as max, count(*) as count
-         from samples group by device_id, bucket order by device_id, bucket`,
-        resolution,
-        resolution,
-      );
+      // Raw samples as stored, rows or packed blocks (the older hours are packed by now).
+      const buckets = new Map<string, { device_id: string; bucket: number; sum: number; max: number; count: number }>();
+      for (const s of stored) {
+        const bucket = Math.floor(s.timestamp / resolution) * resolution;
+        const key = `${s.deviceId}@${bucket}`;
+        const known = buckets.get(key) ?? { device_id: s.deviceId, bucket, sum: 0, max: Number.NEGATIVE_INFINITY, count: 0 };
+        known.sum += s.cpuPercent ?? 0;
+        known.max = Math.max(known.max, s.cpuPercent ?? 0);
+        known.count++;
+        buckets.set(key, known);
+      }
+      const raw = [...buckets.values()]
+        .sort((a, b) => a.device_id.localeCompare(b.device_id) || a.bucket - b.bucket)
+        .map((b) => ({ device_id: b.device_id, bucket: b.bucket, avg: b.sum / b.count, max: b.max, count: b.count }));
       const rolled = queryDb<{ device_id: string; bucket: number; avg: number; max: number; count: number }>(
         dbPath,
         "select device_id, bucket, avg, max, count from rollups where resolution = ? and series = 'cpu' order by device_id, bucket",
