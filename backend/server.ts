@@ -15,7 +15,7 @@ import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
-import { type OpenedDatabase, openDatabase } from './store/db.js';
+import { type OpenedDatabase, openDatabase, otherWritersProbe } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
@@ -145,7 +145,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   registerPartMetrics(selfMetrics, database.db, events);
   // On SQLite (the only database here) samples are stored by prepared statements with device and
   // alert state cached in memory; kyselySampleWriter (backend/ingest.ts) serves any other dialect.
-  const ingestCache = new IngestCache();
+  const ingestCache = new IngestCache(otherWritersProbe(database.sqlite));
   const forgetCachedDevice = (deviceId: string) => ingestCache.forgetDevice(deviceId);
   const prepared = (options.ingestPath ?? 'prepared') === 'prepared';
   const writer = prepared ? sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify) : kyselySampleWriter(database.db, rules, write, notify);
