@@ -3,8 +3,9 @@
 //
 // Filled from the database on first use of a device (so it starts empty, rebuilt by every start),
 // written through by ingest in the transaction that writes the rows, and dropped where anything
-// else writes them: the silence check, DELETE /devices, and a transaction that rolled back. It is
-// right while this backend is the only one writing a device's samples (README, scale-out).
+// else in this process writes them: the silence check, DELETE /devices, and a transaction that
+// rolled back. Whatever another connection commits (a sqlite3 shell, a CLI command, a second
+// backend) empties it: each batch asks SQLite's data_version first, inside its write transaction.
 import type { ActiveRow } from './store/ingest-statements.js';
 
 export interface CachedDevice {
@@ -22,6 +23,14 @@ export class IngestCache {
   /** null: known to have no row. */
   private readonly devices = new Map<string, CachedDevice | null>();
   private readonly alertStates = new Map<string, CachedAlertState>();
+
+  /** `changedElsewhere` says whether another connection committed since it last looked (store/db.ts). */
+  constructor(private readonly changedElsewhere: () => boolean = () => false) {}
+
+  /** Call inside the write transaction, before any use: drops everything if another connection wrote. */
+  catchUp(): void {
+    if (this.changedElsewhere()) this.clear();
+  }
 
   device(id: string, load: () => CachedDevice | null): CachedDevice | null {
     let device = this.devices.get(id);

@@ -69,6 +69,7 @@ export function sqliteSampleWriter(db: Db, sqlite: SQLite.Database, cache: Inges
         return await writeTransaction(
           db,
           async (trx) => {
+            cache.catchUp();
             const batch: Batch = { watermark: undefined };
             const results: IngestResult[] = [];
             for (const sample of samples) {

@@ -15,7 +15,7 @@ import { type RuleSet, builtInRules, loadRuleSet } from './alerts/rule-set.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { type Maintenance, createMaintenance } from './maintenance.js';
-import { type OpenedDatabase, connectDatabase } from './store/db.js';
+import { type OpenedDatabase, connectDatabase, otherWritersProbe } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
@@ -151,7 +151,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   // On SQLite samples are stored by prepared statements with device and alert state cached in
   // memory; on PostgreSQL, where several backends may write one device's rows, kyselySampleWriter
   // (backend/ingest.ts) reads them in each transaction instead.
-  const ingestCache = new IngestCache();
+  const ingestCache = new IngestCache(database.dialect === 'sqlite' ? otherWritersProbe(database.sqlite) : undefined);
   const forgetCachedDevice = (deviceId: string) => ingestCache.forgetDevice(deviceId);
   const prepared = database.dialect === 'sqlite' && (options.ingestPath ?? 'prepared') === 'prepared';
   const writer = prepared ? sqliteSampleWriter(database.db, database.sqlite, ingestCache, rules, write, notify) : kyselySampleWriter(database.db, rules, write, notify);

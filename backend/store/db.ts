@@ -22,6 +22,28 @@ export interface OpenedDatabase {
 
 export class DatabaseOpenError extends Error {}
 
+const sqliteHandles = new WeakMap<Db, SQLite.Database>();
+
+/** The better-sqlite3 handle under a Db opened by openDatabase; undefined for any other (or a transaction's). */
+export const sqliteHandleOf = (db: Db): SQLite.Database | undefined => sqliteHandles.get(db);
+
+/**
+ * A probe saying whether another connection (the CLI, a sqlite3 shell, a second backend) committed
+ * to the file since the probe last looked. SQLite's data_version changes exactly then, never for
+ * this connection's own commits; reading it costs about a microsecond. Each probe keeps its own
+ * last value, so each cache can have its own.
+ */
+export function otherWritersProbe(sqlite: SQLite.Database): () => boolean {
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  let seen = dataVersion.get();
+  return () => {
+    const now = dataVersion.get();
+    if (now === seen) return false;
+    seen = now;
+    return true;
+  };
+}
+
 const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 const PAGE_SIZE = 16384;
 
@@ -110,6 +132,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
     throw openFailure(path, err);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  sqliteHandles.set(db, sqlite);
   return {
     db,
     dialect: 'sqlite',

@@ -1,16 +1,63 @@
-// API tokens: looked up by id on every authenticated request (primary key), so `token add` and
-// `token revoke` from the CLI take effect at once on a running backend, and backends sharing a
-// database agree.
+// API tokens, read on every authenticated request. `token add` and `token revoke` from the CLI
+// take effect at the next request on a running backend, and backends sharing a database agree:
+// on SQLite what was read is kept in memory until another connection commits to the file (its
+// data_version says so) or this process writes a token; other dialects read the table each time.
 import type { Role } from '../auth/roles.js';
-import type { Db } from './db.js';
+import { type Db, otherWritersProbe, sqliteHandleOf } from './db.js';
 import type { NewToken, TokenRow } from './schema.js';
 
+interface TokenCache {
+  changedElsewhere: () => boolean;
+  /** Rows found by id; an id without a row is not kept (anyone can send any number of them). */
+  rows: Map<string, TokenRow>;
+  valid: ValidTokens | undefined;
+  /** Moves at every forget: a read that started before must not fill the cache afterwards. */
+  generation: number;
+}
+
+/** null: not SQLite, no cache. */
+const caches = new WeakMap<Db, TokenCache | null>();
+
+function forget(cache: TokenCache): void {
+  cache.rows.clear();
+  cache.valid = undefined;
+  cache.generation++;
+}
+
+/** The cache of this database, emptied first if another connection wrote to the file since the last look. */
+function cacheOf(db: Db): TokenCache | undefined {
+  let cache = caches.get(db);
+  if (cache === undefined) {
+    const sqlite = sqliteHandleOf(db);
+    cache = sqlite ? { changedElsewhere: otherWritersProbe(sqlite), rows: new Map(), valid: undefined, generation: 0 } : null;
+    caches.set(db, cache);
+  }
+  if (cache?.changedElsewhere()) forget(cache);
+  return cache ?? undefined;
+}
+
+/** This process wrote the tokens table (its own commits do not move data_version). */
+function written(db: Db): void {
+  const cache = caches.get(db);
+  if (cache) forget(cache);
+}
+
 export async function insertToken(db: Db, token: NewToken): Promise<void> {
-  await db.insertInto('tokens').values(token).execute();
+  try {
+    await db.insertInto('tokens').values(token).execute();
+  } finally {
+    written(db);
+  }
 }
 
 export async function findToken(db: Db, id: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  const cache = cacheOf(db);
+  const cached = cache?.rows.get(id);
+  if (cached) return cached;
+  const generation = cache?.generation;
+  const row = await db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  if (row && cache && cache.generation === generation) cache.rows.set(id, row);
+  return row;
 }
 
 /** Every token, valid and revoked, oldest first. */
@@ -20,7 +67,11 @@ export async function listTokens(db: Db): Promise<TokenRow[]> {
 
 /** Mark a token revoked at `at`; a token revoked before keeps its first revocation time. */
 export async function revokeToken(db: Db, id: string, at: number): Promise<void> {
-  await db.updateTable('tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  try {
+    await db.updateTable('tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  } finally {
+    written(db);
+  }
 }
 
 export interface ValidTokens {
@@ -42,8 +93,13 @@ const compiledValidTokens = new WeakMap<Db, ReturnType<ReturnType<typeof validTo
 
 /** Which kinds of valid tokens exist: one query over the partial index of valid tokens. */
 export async function validTokens(db: Db): Promise<ValidTokens> {
+  const cache = cacheOf(db);
+  if (cache?.valid) return cache.valid;
+  const generation = cache?.generation;
   let query = compiledValidTokens.get(db);
   if (!query) compiledValidTokens.set(db, (query = validTokensQuery(db).compile()));
   const [row] = (await db.executeQuery(query)).rows;
-  return { any: Boolean(row?.any), read: Boolean(row?.read) };
+  const valid = { any: Boolean(row?.any), read: Boolean(row?.read) };
+  if (cache && cache.generation === generation) cache.valid = valid;
+  return valid;
 }
