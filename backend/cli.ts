@@ -9,8 +9,9 @@ import { consoleLogger as log } from './log.js';
 import { ListenError, startBackend, unixNow } from './server.js';
 import { createMaintenance } from './maintenance.js';
 import { DatabaseOpenError, type OpenedDatabase, connectDatabase } from './store/db.js';
-import { describeDatabase } from './store/dialect.js';
+import { describeDatabase, isPostgresUrl } from './store/dialect.js';
 import { SchemaError, migrateToLatest } from './store/migrate.js';
+import { CopyError, copySqliteToPostgres } from './store/copy.js';
 import { RulesFileError } from './alerts/rule-set.js';
 import { NotifyFileError, loadNotifyConfig } from './notify/config.js';
 import { sendTestMessage } from './notify/test-message.js';
@@ -55,7 +56,8 @@ function fail(err: unknown): never {
     err instanceof RulesFileError ||
     err instanceof NotifyFileError ||
     err instanceof ListenError ||
-    err instanceof TokenRequestError
+    err instanceof TokenRequestError ||
+    err instanceof CopyError
   ) {
     log.error(err.message);
   } else {
@@ -162,6 +164,25 @@ subcommand('export', ['--db'])
       await writeOut(lines);
     }),
   );
+
+program
+  .command('copy')
+  .description('move an installation from its SQLite file into an empty PostgreSQL database (samples, alerts, state, tokens, all of it, ids kept), then check the row counts; e.g. copy --from /var/lib/fleetmon/monitor.sqlite --to postgres://fleetmon:PASSWORD@db/fleetmon')
+  .requiredOption('--from <file>', 'the SQLite file the backend ran on (stop that backend first, or samples it takes later are not copied)')
+  .requiredOption('--to <url>', 'a postgres:// URL of an empty database (migrated to the latest schema here)')
+  .showHelpAfterError()
+  .action(async (options: { from: string; to: string }) => {
+    if (isPostgresUrl(options.from)) throw new ConfigError('copy: --from names the SQLite file; --to takes the postgres:// URL');
+    if (!isPostgresUrl(options.to)) throw new ConfigError(`copy: --to must be a postgres:// URL, got '${describeDatabase(options.to)}'`);
+    const started = Date.now();
+    const report = await copySqliteToPostgres(options.from, options.to);
+    for (const { table, rows } of report.tables) process.stdout.write(`${table}: ${rows} rows\n`);
+    const total = report.tables.reduce((sum, t) => sum + t.rows, 0);
+    log.info(
+      `copied ${options.from} to ${describeDatabase(options.to)} and verified: ${report.tables.length} tables, ${total} rows, the same counts on both sides, ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s. Start the backend with --db on that URL.`,
+    );
+  });
 
 const notifyCommand = program.command('notify').description('notification tools (see `notify test --help`)');
 const notifyTest = notifyCommand

@@ -51,14 +51,17 @@ export interface OpenProblem {
   severity: AlertRow['severity'];
 }
 
-/** What is wrong right now, from alert_state (not guessed from alert texts), oldest problem first. */
+/**
+ * What is wrong right now, from alert_state (not guessed from alert texts), oldest problem first;
+ * problems of one device and moment in the order they fired (SQLite and PostgreSQL alike).
+ */
 export const openProblemsQuery = (db: Db, device?: string) => {
   let q = db
     .selectFrom('alert_state')
     .innerJoin('alerts', 'alerts.id', 'alert_state.alert_id')
     .select(['alert_state.device_id', 'alert_state.rule', 'alert_state.subject', 'alert_state.since', 'alert_state.value', 'alert_state.threshold', 'alert_state.alert_id', 'alerts.alert', 'alerts.severity']);
   if (device !== undefined) q = q.where('alert_state.device_id', '=', device);
-  return q.orderBy('alert_state.since').orderBy('alert_state.device_id');
+  return q.orderBy('alert_state.since').orderBy('alert_state.device_id').orderBy('alert_state.alert_id');
 };
 
 export async function openProblems(db: Db, device?: string): Promise<OpenProblem[]> {
