@@ -158,7 +158,11 @@ export async function copySqliteToPostgres(from: string, to: string): Promise<Co
       sqlite.exec('begin');
       try {
         const tables = await db.transaction().execute(async (trx) => {
-          for (const table of copiedTableNames) await copyTable(trx, sqlite, table);
+          for (const table of copiedTableNames) {
+            await copyTable(trx, sqlite, table).catch((err: unknown) => {
+              throw new CopyError(`copying table ${table} failed: ${(err as Error).message}; nothing was copied, ${describeDatabase(to)} is as it was`);
+            });
+          }
           await resetIdentities(trx);
           const copied: CopiedTable[] = [];
           for (const table of copiedTableNames) {

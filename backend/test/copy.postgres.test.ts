@@ -138,6 +138,21 @@ describe.skipIf(!findPostgresBin())('fleetmon-backend copy', () => {
     expect(postgresCounts(target)).toEqual(before);
   });
 
+  it('leaves the target empty when a row cannot be copied, naming the table', async () => {
+    dir = tempDir();
+    const source = join(dir.path, 'monitor.sqlite');
+    await sqliteInstallation(source);
+    // SQLite keeps text in a numeric column; PostgreSQL will not take it. tokens is copied last.
+    const sqlite = new SQLite(source);
+    sqlite.prepare("update tokens set created_at = 'yesterday'").run();
+    sqlite.close();
+    const target = await testDatabase(join(dir.path, 'target'));
+    const copy = await runBackendCli(['copy', '--from', source, '--to', target]);
+    expect(copy.code).not.toBe(0);
+    expect(copy.output).toMatch(/copying table tokens failed: .*nothing was copied/);
+    expect(Object.values(postgresCounts(target))).toEqual(copiedTableNames.map(() => 0));
+  });
+
   it('refuses a missing file and one not at the latest schema, saying what to do', async () => {
     dir = tempDir();
     const target = await testDatabase(join(dir.path, 'target'));
