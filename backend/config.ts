@@ -180,3 +180,26 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout') * 1000,
   };
 }
+
+/**
+ * The CLI's defaults as a Config on a free port, for backends started in-process (tests,
+ * benchmarks); `overrides` change what a caller needs.
+ */
+export const inProcessConfig = (dbPath: string, overrides: Partial<Config> = {}): Config => ({
+  dbPath,
+  host: '127.0.0.1',
+  port: 0,
+  cors: { anyMayRead: false, listed: [] },
+  insecureOpen: false,
+  tls: undefined,
+  bodyLimit: '1mb',
+  retentionSeconds: 30 * 86400,
+  rollupRetentionSeconds: 365 * 86400,
+  rulesFile: undefined,
+  notifyFile: undefined,
+  lockTimeoutMs: 5000,
+  sync: 'full',
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  ...overrides,
+});

@@ -18,7 +18,7 @@ import { createMaintenance } from '../maintenance.js';
 import { startBackend } from '../server.js';
 import { openDatabase } from '../store/db.js';
 import { migrateToLatest } from '../store/migrate.js';
-import { benchConfig } from './bench-config.js';
+import { inProcessConfig } from '../config.js';
 import { postLoad } from './post-load.js';
 import { argument, printReport, round } from './report.js';
 
@@ -194,7 +194,7 @@ async function main() {
     // The server's own maintenance timer, as deployed (it paces itself); every 50 ms instead of every minute.
     const ingest = async (path: string) => {
       const before = packedSamples(path);
-      const backend = await startBackend(benchConfig(path), { log: silentLogger, processMetrics: false, maintenanceEveryMs: 50 });
+      const backend = await startBackend(inProcessConfig(path), { log: silentLogger, processMetrics: false, maintenanceEveryMs: 50 });
       const load = await postLoad(backend.url, bodies, { connections: 16, duration });
       await backend.close();
       return { load, packed: packedSamples(path) - before };

@@ -12,7 +12,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import type { Config } from '../config.js';
+import { type Config, inProcessConfig } from '../config.js';
 import { silentLogger } from '../log.js';
 import { type BackendOptions, type RunningBackend, startBackend } from '../server.js';
 import { describeDatabase, isPostgresUrl } from '../store/dialect.js';
@@ -66,24 +66,7 @@ export async function testDatabase(path: string): Promise<string> {
 /** How the backend names a test's database in its log (a URL without its password). */
 export const shownDatabase = (path: string): string => describeDatabase(testDatabaseLocation(path));
 
-export const testConfig = (dbPath: string, overrides: Partial<Config> = {}): Config => ({
-  dbPath,
-  host: '127.0.0.1',
-  port: 0,
-  cors: { anyMayRead: false, listed: [] },
-  insecureOpen: false,
-  tls: undefined,
-  bodyLimit: '1mb',
-  retentionSeconds: 30 * 86400,
-  rollupRetentionSeconds: 365 * 86400,
-  rulesFile: undefined,
-  notifyFile: undefined,
-  lockTimeoutMs: 5000,
-  sync: 'full',
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  ...overrides,
-});
+export const testConfig = inProcessConfig;
 
 export async function startTestBackend(
   dbPath: string,
