@@ -8,6 +8,7 @@ import * as m0004 from './0004_tokens.js';
 import * as m0005 from './0005_notifications.js';
 import * as m0006 from './0006_flapping.js';
 import * as m0007 from './0007_sample_blocks.js';
+import * as m0008 from './0008_rollups_without_time_index.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0005_notifications': m0005,
   '0006_flapping': m0006,
   '0007_sample_blocks': m0007,
+  '0008_rollups_without_time_index': m0008,
 };

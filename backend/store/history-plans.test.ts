@@ -71,26 +71,29 @@ describe('query plans of history, rollups and retention', () => {
     expect(p).not.toMatch(/TEMP B-TREE/);
   });
 
-  it('rollups find where the next data starts (to cross empty time in one step) by one seek in a time index', () => {
+  it('rollups find where the next data starts (to cross empty time in one step) by seeks, never a scan', () => {
     const all = plan(firstSampleTimeQuery(database.db, t0));
     expect(all).toMatch(/SEARCH samples USING (COVERING )?INDEX samples_time \(timestamp>\?\)/);
     const device = plan(firstSampleTimeQuery(database.db, t0, 'a'));
     expect(device).toMatch(/SEARCH samples USING (COVERING )?INDEX samples_device_time \(device_id=\? AND timestamp>\?\)/);
+    for (const p of [all, device]) expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+    // Across devices: one seek of the primary key per device (the devices found by seeks too).
     const rollups = plan(firstRollupBucketQuery(database.db, 300, t0));
-    expect(rollups).toMatch(/SEARCH rollups USING (COVERING )?INDEX rollups_resolution_bucket \(resolution=\? AND bucket>\?\)/);
-    for (const p of [all, device, rollups]) expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+    expect(rollups).toMatch(/SEARCH rollups USING PRIMARY KEY \(device_id=\? AND resolution=\? AND bucket>\?\)/);
+    expect(rollups).toMatch(/SEARCH rollups USING PRIMARY KEY \(device_id>\?\)/);
+    expect(rollups).not.toMatch(/SCAN rollups|TEMP B-TREE/);
   });
 
   it('ingest finds the rollup watermark by primary key', () => {
     expect(plan(rollupWatermarkQuery(database.db))).toMatch(/SEARCH maintenance USING INDEX sqlite_autoindex_maintenance_1 \(key=\?\)/);
   });
 
-  it('retention deletes the oldest rows through the time indexes', () => {
+  it('retention deletes the oldest rows by seeks (samples by time, rollups per device), never a scan', () => {
     const samples = plan(deleteSamplesBeforeQuery(database.db, t0 + 3600, 2000));
     expect(samples).toMatch(/SEARCH samples USING (COVERING )?INDEX samples_time \(timestamp<\?\)/);
     expect(samples).not.toMatch(/SCAN samples/);
     const rollups = plan(deleteRollupsBeforeQuery(database.db, 300, t0 + 3600, 2000));
-    expect(rollups).toMatch(/SEARCH rollups USING (COVERING )?INDEX rollups_resolution_bucket \(resolution=\? AND bucket<\?\)/);
+    expect(rollups).toMatch(/SEARCH rollups USING PRIMARY KEY \(device_id=\? AND resolution=\? AND bucket<\?\)/);
     expect(rollups).not.toMatch(/SCAN rollups/);
   });
 

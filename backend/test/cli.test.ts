@@ -56,7 +56,7 @@ describe('fleetmon-backend CLI', () => {
     dir = tempDir();
     const after = join(dir.path, 'after.sqlite');
     const before = join(dir.path, 'before.sqlite');
-    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications, 0006_flapping, 0007_sample_blocks to ${after}`);
+    expect((await runBackendCli(['migrate', '--db', after])).output).toContain(`applied 0001_initial, 0002_sample_identity, 0003_fleet_state_and_history, 0004_tokens, 0005_notifications, 0006_flapping, 0007_sample_blocks, 0008_rollups_without_time_index to ${after}`);
     expect((await runBackendCli(['--db', before, 'migrate'])).output).toContain(`to ${before}`);
     const fromEnv = join(dir.path, 'env.sqlite');
     expect((await runBackendCli(['maintenance'], { FLEETMON_DB: fromEnv })).output).toContain(`maintenance of ${fromEnv} done`);

