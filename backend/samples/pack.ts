@@ -29,7 +29,6 @@ export interface PackedSample {
 const FORMAT = 1;
 /** Stands for a value in a template; JSON text never holds a raw control character. */
 const HOLE = '\u0001';
-const HOLE_CODE = 1;
 const COLON = 58;
 const QUOTE = 34;
 /** JSON values in text: strings, numbers, literals. A string followed by `:` is a key, not a value. */
@@ -62,12 +61,6 @@ function splitPayload(text: string): Split {
   }
   pieces.push(text.slice(last));
   return { template: pieces.join(HOLE), values };
-}
-
-function countHoles(template: string): number {
-  let n = 0;
-  for (let i = 0; i < template.length; i++) if (template.charCodeAt(i) === HOLE_CODE) n++;
-  return n;
 }
 
 /** A column: its values' text, or decimals and the differences of the values scaled by 10^decimals. */
@@ -286,28 +279,30 @@ export function decodeBlock(block: Uint8Array): PackedSample[] {
   const lines = brotliDecompressSync(payloads).toString().split('\n');
   const header = JSON.parse(lines[0]!) as PayloadHeader;
   const { columns } = readColumns(header.columns, lines, 1);
-  // Where each template's columns start, and how many of its samples have been read.
+  // Each template cut at its holes once, and where its columns start; how many of its samples have been read.
+  const pieces: (string[] | undefined)[] = [];
   const firstColumn: number[] = [];
   let next = 0;
   for (const template of header.templates) {
     firstColumn.push(next);
-    if (typeof template === 'string') next += countHoles(template);
+    const cut = typeof template === 'string' ? template.split(HOLE) : undefined;
+    pieces.push(cut);
+    if (cut !== undefined) next += cut.length - 1;
   }
   const seen = header.templates.map(() => 0);
   return header.use.map((t, i): PackedSample => {
     const template = header.templates[t]!;
     const row = seen[t]!++;
     if (typeof template !== 'string') return { ...samples[i]!, payload: template[0] };
-    let column = firstColumn[t]!;
-    let payload = '';
-    let from = 0;
-    for (let at = template.indexOf(HOLE); at >= 0; at = template.indexOf(HOLE, from)) {
-      const spec = header.columns[column];
-      payload += template.slice(from, at) + (spec === 'i' ? sampleIdTexts[i] : columns[column]![row]);
-      column++;
-      from = at + 1;
+    const cut = pieces[t]!;
+    const first = firstColumn[t]!;
+    const parts: string[] = new Array(cut.length * 2 - 1);
+    for (let k = 0; k < cut.length - 1; k++) {
+      const column = first + k;
+      parts[2 * k] = cut[k]!;
+      parts[2 * k + 1] = header.columns[column] === 'i' ? sampleIdTexts[i]! : columns[column]![row]!;
     }
-    payload += template.slice(from);
-    return { ...samples[i]!, payload };
+    parts[parts.length - 1] = cut[cut.length - 1]!;
+    return { ...samples[i]!, payload: parts.join('') };
   });
 }
