@@ -168,6 +168,15 @@ describe('two backends on one PostgreSQL database', () => {
     expect(onA.received.map((e) => `${e.data.device} ${e.event}`)).toEqual(['web-a sample', 'web-b sample', 'web-b alert']);
   });
 
+  it('stream on every backend a device going offline, which the silence check of one of them found', async () => {
+    expect((await postJson(`${t.a.url}/metrics`, { ...withAgent(healthyExample, 'web-d'), interval_seconds: 10 })).status).toBe(200);
+    const onA = await open(t.a);
+    t.clock += 61;
+    expect(await t.b.checkSilentDevices()).toEqual(['web-d']);
+    expect((await onA.next((e) => e.event === 'offline')).data).toEqual({ type: 'offline', device: 'web-d', timestamp: t.clock });
+    expect((await onA.next((e) => e.event === 'alert')).data).toMatchObject({ device: 'web-d', rule: 'device_offline', kind: 'fired' });
+  });
+
   it('stream an event too large for a notification, read back from the database by the other backend', async () => {
     const onA = await open(t.a);
     const onB = await open(t.b);
