@@ -87,7 +87,7 @@ function clientErrorOf(err: unknown, contentEncoding: string): { status: number;
 /** Failures of the server, not of the request, that a client should retry; said as they are. */
 function serverConditionOf(err: unknown): { status: number; message: string; retryAfterSeconds: number } | undefined {
   if (err instanceof WriteLockTimeout) {
-    return { status: 503, retryAfterSeconds: 5, message: `${err.message}: try again shortly (a sqlite3 shell holding a transaction on the live file causes this)` };
+    return { status: 503, retryAfterSeconds: 5, message: `${err.message}: try again shortly (a sqlite3 shell holding a transaction on the live file, or on PostgreSQL a long transaction on the same device, causes this)` };
   }
   if (err instanceof StorageFull) {
     return { status: 507, retryAfterSeconds: 60, message: `cannot store the sample: ${err.message}; the backend's disk is full, try again later` };

@@ -15,7 +15,7 @@ import { enqueueNotifications } from './store/notifications.js';
 import { noteSampleForRollups } from './store/rollups.js';
 import { findSampleByAgentId, insertSample } from './store/samples.js';
 import { findPackedSampleByAgentId, mayRepeatPackedSample } from './store/sample-blocks.js';
-import { DEFAULT_WRITE_OPTIONS, StorageFull, type WriteOptions, WriteLockTimeout, writeTransaction } from './store/write-transaction.js';
+import { DEFAULT_WRITE_OPTIONS, StorageFull, type WriteOptions, WriteLockTimeout, deviceWriteTransaction } from './store/write-transaction.js';
 
 export interface IngestResult {
   sampleId: number;
@@ -35,10 +35,16 @@ export function recordSample(
   options?: WriteOptions,
   notify: NotifyConfig = noNotifications(),
 ): Promise<IngestResult> {
-  return writeTransaction(db, (trx) => recordSampleIn(trx, payload, receivedAt, rules, notify), options);
+  return deviceWriteTransaction(db, [payload.agent_id], (trx) => recordSampleIn(trx, payload, receivedAt, rules, notify), options);
 }
 
-/** The work of one sample, inside a transaction the caller owns. */
+/**
+ * The work of one sample, inside a transaction the caller owns that holds the device's lock
+ * (deviceWriteTransaction). It writes only rows of that device, and inserts alerts and
+ * notifications; what it reads of other rows (silences, the rollup watermark, when a notification
+ * group last went out) only transactions holding the whole write lock change. So ingests of
+ * different devices never see or touch each other's work, and may run at once.
+ */
 async function recordSampleIn(trx: Db, payload: MetricsPayload, receivedAt: number, rules: RuleSet, notify: NotifyConfig): Promise<IngestResult> {
   const deviceId = payload.agent_id;
   // The agent's clock may be wrong; the time since it measured the sample is not.
@@ -90,8 +96,9 @@ export interface SampleWriter {
 export function kyselySampleWriter(db: Db, rules: RuleSet, options: WriteOptions = DEFAULT_WRITE_OPTIONS, notify: NotifyConfig = noNotifications()): SampleWriter {
   return {
     writeBatch: (samples) =>
-      writeTransaction(
+      deviceWriteTransaction(
         db,
+        samples.map((s) => s.payload.agent_id),
         async (trx) => {
           const out: IngestResult[] = [];
           for (const s of samples) out.push(await recordSampleIn(trx, s.payload, s.receivedAt, rules, notify));
@@ -137,10 +144,8 @@ export class IngestQueue {
 
   private announce(job: Job, result: IngestResult): void {
     // With nobody listening (the usual case for a headless backend) this costs nothing.
-    if (!this.events || this.events.subscriberCount === 0 || result.outcome !== 'new') return;
-    const device = job.payload.agent_id;
-    this.events.publish({ type: 'sample', device, ...headlineOf(job.payload, result.timestamp) });
-    this.events.publishTransitions(device, result.transitions, result.timestamp);
+    if (!this.events?.heard || result.outcome !== 'new') return;
+    this.events.publishSample({ type: 'sample', device: job.payload.agent_id, ...headlineOf(job.payload, result.timestamp) }, result.transitions, result.sampleId);
   }
 
   /** Said once when storing starts failing for want of space, and once when it works again. */

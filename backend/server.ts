@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { type Exposure, checkExposure, insecureOpenWarning, isLoopbackHost } from './auth/exposure.js';
 import { EventBus } from './events.js';
+import { type EventsRelay, relayEvents } from './events-relay.js';
 import { registerPartMetrics } from './prometheus/parts.js';
 import { defaultUiDir } from './routes/ui.js';
 import { IngestQueue, kyselySampleWriter } from './ingest.js';
@@ -146,6 +147,16 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   });
   let closing: Promise<void> | undefined;
   const events = new EventBus();
+  // Several backends may share a PostgreSQL database: each one's live stream carries what any of them stored.
+  let relay: EventsRelay | undefined;
+  if (database.dialect === 'postgres') {
+    try {
+      relay = await relayEvents({ bus: events, db: database.db, url: config.dbPath, log: options.log });
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   const selfMetrics = new SelfMetrics({ db: database.db, dbPath: config.dbPath, now, retentionSeconds: config.retentionSeconds, processMetrics: options.processMetrics });
   registerPartMetrics(selfMetrics, database.db, events);
   // On SQLite samples are stored by prepared statements with device and alert state cached in
@@ -188,6 +199,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   try {
     address = await listen(http, config.host, config.port);
   } catch (err) {
+    await relay?.close();
     await database.close();
     throw err;
   }
@@ -261,6 +273,7 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
         await releaseTimedJobs().catch((err: unknown) => options.log.warn('could not give up the maintenance and silence check leases:', err));
         await httpClosed;
+        await relay?.close();
         await database.close();
       })();
       return closing;

@@ -165,3 +165,8 @@ export async function clearAlertStateOf(db: Db, deviceId: string): Promise<void>
   await db.deleteFrom('alert_state').where('device_id', '=', deviceId).execute();
   await db.deleteFrom('alert_pending').where('device_id', '=', deviceId).execute();
 }
+
+/** The alerts a sample (samples.id) of a device, measured at `timestamp`, fired or recovered, in the order they were stored. */
+export const alertsOfSample = (db: Db, s: { id: number; deviceId: string; timestamp: number }): Promise<AlertRow[]> =>
+  // Found through alerts_device_time: sample_id has no index of its own.
+  db.selectFrom('alerts').selectAll().where('device_id', '=', s.deviceId).where('timestamp', '=', s.timestamp).where('sample_id', '=', s.id).orderBy('id').execute();

@@ -78,3 +78,9 @@ export const recentCpuMemoryQuery = (db: Db, deviceId: string, limit: number) =>
     .where('device_id', '=', deviceId)
     .orderBy('timestamp', 'desc')
     .limit(limit);
+
+/** A sample by our id (samples.id), while it is a row (the last two hours, before it is packed). */
+export async function sampleById(db: Db, id: number): Promise<StoredSample | undefined> {
+  const row = await db.selectFrom('samples').select(['id', 'device_id', 'timestamp', 'payload']).where('id', '=', id).executeTakeFirst();
+  return row && storedSample(row);
+}

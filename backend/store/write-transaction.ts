@@ -71,33 +71,83 @@ export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>,
 }
 
 /**
- * Advisory lock keys (pg_advisory_xact_lock(space, key)): fleetmon's space, 'flm' and a byte, so
+ * Advisory lock keys (pg_advisory_xact_lock(space, key)): fleetmon's spaces, 'flm' and a byte, so
  * that another application's advisory locks on the same database do not collide with ours.
+ * WRITE_LOCK_KEY in ADVISORY_LOCK_SPACE is the database's write lock: exclusive for a transaction
+ * that may touch anything, shared for one that touches only its devices' rows. Those also hold one
+ * key per device in DEVICE_LOCK_SPACE: hashtext(device id), as `psql` can take it by hand.
  */
 export const ADVISORY_LOCK_SPACE = 0x666c6d00;
+export const DEVICE_LOCK_SPACE = 0x666c6d01;
 const WRITE_LOCK_KEY = 0;
 
 const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
 const DISK_FULL = '53100';
 
 /**
- * PostgreSQL: one write transaction at a time across every backend on the database, as SQLite's
- * write lock gives on one file: a transaction-level advisory lock taken first, so whatever a
- * transaction reads (a device's latest sample, its open alerts) no other writer changes before it
- * commits. Several backends then behave exactly as one; the wait is bounded by lock_timeout.
+ * A write transaction that touches only the rows of `deviceIds` (their samples, device rows, alert
+ * state, and rows it only inserts: alerts, notifications). On PostgreSQL it waits only for another
+ * transaction on one of those devices, or for one holding the whole write lock; writers of other
+ * devices go on beside it. On SQLite, whose file has one write lock, it is writeTransaction.
  */
-async function postgresWriteTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, options: WriteOptions): Promise<T> {
+export async function deviceWriteTransaction<T>(db: Db, deviceIds: readonly string[], work: (trx: Db) => Promise<T>, options: WriteOptions = DEFAULT_WRITE_OPTIONS): Promise<T> {
+  if (!isPostgres(db)) return writeTransaction(db, work, options);
+  return postgresWriteTransaction(db, work, options, deviceIds);
+}
+
+const timeoutSetting = (ms: number) => `${Math.max(1, Math.round(ms))}ms`;
+
+/**
+ * PostgreSQL: transaction-level advisory locks taken first, so whatever a transaction reads (a
+ * device's latest sample, its open alerts) no other writer changes before it commits: one sample of
+ * a device is judged after the one before it, whichever backend took either. Without `deviceIds`
+ * the transaction holds the write lock alone, as SQLite's gives on one file; with them it shares it
+ * with other devices' writers and holds each device's key alone, taken in key order so that two
+ * batches never wait for each other crosswise. The whole wait is bounded by `lockWaitMs`.
+ */
+async function postgresWriteTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, options: WriteOptions, deviceIds?: readonly string[]): Promise<T> {
   const started = performance.now();
   try {
     return await db.transaction().execute(async (trx) => {
-      await sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(options.lockWaitMs))}ms`}, true)`.execute(trx);
-      await sql`select pg_advisory_xact_lock(${ADVISORY_LOCK_SPACE}, ${WRITE_LOCK_KEY})`.execute(trx);
+      const { rows } = await sql<{ statement_timeout: string }>`
+        select set_config('lock_timeout', ${timeoutSetting(options.lockWaitMs)}, true), current_setting('statement_timeout') as statement_timeout`.execute(trx);
+      if (deviceIds === undefined) {
+        await sql`select pg_advisory_xact_lock(${ADVISORY_LOCK_SPACE}, ${WRITE_LOCK_KEY})`.execute(trx);
+      } else {
+        await sql`select pg_advisory_xact_lock_shared(${ADVISORY_LOCK_SPACE}, ${WRITE_LOCK_KEY})`.execute(trx);
+        await lockDevices(trx, deviceIds, options.lockWaitMs - (performance.now() - started), rows[0]!.statement_timeout);
+      }
       return work(trx);
     });
   } catch (err) {
     const code = errorCode(err);
-    if (code === LOCK_NOT_AVAILABLE) throw new WriteLockTimeout(performance.now() - started);
+    // The device locks' own timeout says so too; either way the whole wait is reported.
+    if (code === LOCK_NOT_AVAILABLE || err instanceof WriteLockTimeout) throw new WriteLockTimeout(performance.now() - started);
     if (code === DISK_FULL) throw new StorageFull(`the database cannot grow: ${(err as Error).message}`, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Each device's key, in one statement (the subquery's order is the order they are taken in).
+ * lock_timeout bounds each key's wait, so the statement as a whole gets what is left of the wait
+ * as its statement_timeout; the caller's statement_timeout is put back after it.
+ */
+async function lockDevices(trx: Db, deviceIds: readonly string[], remainingMs: number, statementTimeout: string): Promise<void> {
+  if (deviceIds.length === 0) return;
+  if (remainingMs <= 0) throw new WriteLockTimeout(remainingMs);
+  const left = timeoutSetting(remainingMs);
+  await sql`select set_config('lock_timeout', ${left}, true), set_config('statement_timeout', ${left}, true)`.execute(trx);
+  try {
+    await sql`
+      select count(pg_advisory_xact_lock(${DEVICE_LOCK_SPACE}, key)) from (
+        select distinct hashtext(id) as key from unnest(${[...deviceIds]}::text[]) as id order by key
+      ) as keys`.execute(trx);
+  } catch (err) {
+    // Canceled by the statement_timeout set just above: the wait ran out.
+    if (errorCode(err) === QUERY_CANCELED) throw new WriteLockTimeout(remainingMs);
+    throw err;
+  }
+  await sql`select set_config('statement_timeout', ${statementTimeout}, true)`.execute(trx);
 }
