@@ -18,7 +18,6 @@ import { type Maintenance, createMaintenance } from './maintenance.js';
 import { type OpenedDatabase, connectDatabase, otherWritersProbe } from './store/db.js';
 import { type MigrationReport, migrateToLatest } from './store/migrate.js';
 import { BUSY_TIMEOUT_MS } from './store/write-transaction.js';
-import { checkpointOnWorker } from './store/wal-checkpoints.js';
 import { type NotifyConfig, loadNotifyConfig, noNotifications } from './notify/config.js';
 import { type Sender, createSender, leaseOwner } from './notify/sender.js';
 import { singleRunner } from './single-runner.js';
@@ -192,8 +191,6 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
     await database.close();
     throw err;
   }
-  // Off the commit path, which the event loop waits for (store/wal-checkpoints.ts).
-  const walCheckpoints = database.dialect === 'sqlite' && !database.sqlite.memory ? checkpointOnWorker(database.sqlite, config.sync, options.log) : undefined;
   const checkSilent = () => checkSilentDevices(database.db, rules, now(), notify, events, forgetCachedDevice);
   // A device that died while the backend was down is reported at once.
   await checkSilent();
@@ -264,7 +261,6 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
         await sender.release().catch((err: unknown) => options.log.warn('could not give up the notification lease:', err));
         await releaseTimedJobs().catch((err: unknown) => options.log.warn('could not give up the maintenance and silence check leases:', err));
         await httpClosed;
-        await walCheckpoints?.stop();
         await database.close();
       })();
       return closing;
