@@ -1,5 +1,6 @@
 // POST /metrics (ingest), GET /metrics (latest sample per device), GET /metrics/:id (one device's).
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { type MetricsPayload, checkMetricsPayload } from '../../shared/payload.js';
 import type { AppDeps } from '../app.js';
 import { checkMayWriteDevice } from '../auth/middleware.js';
@@ -10,8 +11,9 @@ import { checkSampleAge } from '../sample-age.js';
 import { sampleView } from '../samples/view.js';
 import { latestSampleOf, latestSamples } from '../store/samples.js';
 
-export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
-  router.post('/metrics', async (ctx) => {
+/** POST /metrics: the handler, which app.ts also calls directly (past the router) for nearly every request. */
+export function postMetrics(deps: AppDeps): Middleware {
+  return async function acceptSample(ctx) {
     const rawBody = ctx.request.rawBody;
     // The body parser reads an empty body as {}, which would be a sample from "unknown".
     if (!rawBody) throw new RequestError(400, 'request body is empty: send one sample as a JSON object');
@@ -20,7 +22,11 @@ export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
     const result = await deps.ingest.submit(payload, deps.now(), payloadText);
     // `ok` is the original answer; server_time lets an agent measure its clock drift.
     ctx.body = { ok: true, timestamp: result.timestamp, outcome: result.outcome, server_time: deps.now() };
-  });
+  };
+}
+
+export function registerMetricsRoutes(router: Router, deps: AppDeps): void {
+  router.post('/metrics', postMetrics(deps));
 
   router.get('/metrics', async (ctx) => {
     ctx.body = (await latestSamples(deps.db)).map((s) => sampleView(s.payload, s.timestamp));
