@@ -30,6 +30,10 @@ export interface Config {
   /** A client must send its request headers within this, and its whole request within the next. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How often this backend looks for silent devices (when it holds the silence check's lease). */
+  silenceCheckEveryMs: number;
+  /** How often this backend runs rollups and retention (when it holds the maintenance lease). */
+  maintenanceEveryMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +59,8 @@ export interface RawOptions {
   sync: string;
   headerTimeout: string;
   requestTimeout: string;
+  silenceCheckEvery: string;
+  maintenanceEvery: string;
 }
 
 export const backendOptions = (): Option[] => [
@@ -84,6 +90,9 @@ export const backendOptions = (): Option[] => [
     .default('full'),
   new Option('--header-timeout <duration>', 'a client must send its request headers within this').env('FLEETMON_HEADER_TIMEOUT').default('10s'),
   new Option('--request-timeout <duration>', 'a client must send its whole request within this').env('FLEETMON_REQUEST_TIMEOUT').default('60s'),
+  // Shorter than the defaults mostly in tests: an offline alert within a second or two of its limit.
+  new Option('--silence-check-every <duration>', 'how often silent devices are looked for (by one backend at a time)').env('FLEETMON_SILENCE_CHECK_EVERY').default('10s'),
+  new Option('--maintenance-every <duration>', 'how often rollups and retention run (by one backend at a time)').env('FLEETMON_MAINTENANCE_EVERY').default('1m'),
 ];
 
 export function parsePort(text: string): number {
@@ -178,6 +187,8 @@ export function buildConfig(raw: RawOptions, env: NodeJS.ProcessEnv = process.en
     sync: syncMode(raw.sync),
     headersTimeoutMs: duration(raw.headerTimeout, '--header-timeout') * 1000,
     requestTimeoutMs: duration(raw.requestTimeout, '--request-timeout') * 1000,
+    silenceCheckEveryMs: duration(raw.silenceCheckEvery, '--silence-check-every') * 1000,
+    maintenanceEveryMs: duration(raw.maintenanceEvery, '--maintenance-every') * 1000,
   };
 }
 
@@ -201,5 +212,7 @@ export const inProcessConfig = (dbPath: string, overrides: Partial<Config> = {})
   sync: 'full',
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
+  silenceCheckEveryMs: 10_000,
+  maintenanceEveryMs: 60_000,
   ...overrides,
 });

@@ -55,9 +55,9 @@ export interface BackendOptions {
   notifyEveryMs?: number;
   /** How long in-flight requests may take to finish on close before connections are cut. */
   shutdownGraceMs?: number;
-  /** How often rollups and retention run, in ms; 0 turns the timer off (tests run it by hand). */
+  /** How often rollups and retention run, in ms, instead of --maintenance-every; 0 turns the timer off (tests run it by hand). */
   maintenanceEveryMs?: number;
-  /** How often silent devices are looked for, in ms; 0 turns the timer off (tests run it by hand). */
+  /** How often silent devices are looked for, in ms, instead of --silence-check-every; 0 turns the timer off (tests run it by hand). */
   silenceCheckEveryMs?: number;
   /** Where the built dashboard is (default: dist/ui). */
   uiDir?: string;
@@ -208,8 +208,8 @@ export async function startBackend(config: Config, options: BackendOptions): Pro
   await checkSilent();
   // With several backends on one database, the timed jobs run on one of them at a time.
   const owner = leaseOwner();
-  const silenceCheckEveryMs = options.silenceCheckEveryMs ?? 10_000;
-  const maintenanceEveryMs = options.maintenanceEveryMs ?? 60_000;
+  const silenceCheckEveryMs = options.silenceCheckEveryMs ?? config.silenceCheckEveryMs;
+  const maintenanceEveryMs = options.maintenanceEveryMs ?? config.maintenanceEveryMs;
   const leaseFor = (name: string, everyMs: number) => singleRunner({ db: database.db, name, owner, ttlSeconds: Math.max(30, (3 * everyMs) / 1000), now, write });
   const silenceCheckRunner = leaseFor(SILENCE_CHECK_LEASE, silenceCheckEveryMs);
   const maintenanceRunner = leaseFor(MAINTENANCE_LEASE, maintenanceEveryMs);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // fleetmon-sim: parse options, run the simulated fleet until --duration or a signal, print the report.
 // Exit status: 0 when every sample sent was accepted, 1 when any failed or the options are wrong.
+import { createWriteStream } from 'node:fs';
 import { Command } from 'commander';
 import { type RawSimOptions, SimConfigError, buildSimConfig, simOptions } from './config.js';
 import { runFleet } from './fleet.js';
@@ -24,7 +25,10 @@ program.action(async (raw: RawSimOptions) => {
       `${config.durationSeconds === undefined ? 'until stopped' : `for ${config.durationSeconds} s`} against ${config.server}; ` +
       `faults ${config.faultRate}, seed ${config.seed}, concurrency ${config.concurrency}`,
   );
-  const run = runFleet(config);
+  // One line per accepted sample, so a run against several backends can be checked sample by sample.
+  const acknowledged = config.acknowledgedFile === undefined ? undefined : createWriteStream(config.acknowledgedFile);
+  acknowledged?.on('error', fail);
+  const run = runFleet(config, { onAccepted: acknowledged && ((agentId, sampleId) => acknowledged.write(`${agentId},${sampleId ?? ''}\n`)) });
 
   let progressTimer: NodeJS.Timeout | undefined;
   if (config.progressSeconds > 0) {
@@ -55,6 +59,7 @@ program.action(async (raw: RawSimOptions) => {
 
   const totals = await run.done;
   clearInterval(progressTimer);
+  if (acknowledged) await new Promise<void>((done) => acknowledged.end(done));
   const report = buildReport(settings, totals, run.elapsedSeconds());
   const text = `${formatReportTable(settings, report)}${JSON.stringify(report)}\n`;
   process.stdout.write(text, () => process.exit(report.failed > 0 ? 1 : 0));

@@ -8,6 +8,8 @@ import type { FleetConfig } from './fleet.js';
 export interface SimConfig extends FleetConfig {
   /** Seconds between progress lines on stderr; 0 = none. */
   progressSeconds: number;
+  /** A file to write `agent_id,sample_id` of every accepted sample to (CSV), to check the database against. */
+  acknowledgedFile: string | undefined;
 }
 
 // One error type for every option problem of the agent's family of commands.
@@ -24,6 +26,7 @@ export interface RawSimOptions {
   timeout: string;
   idPrefix: string;
   progress: string;
+  acknowledged?: string;
 }
 
 export const MAX_AGENTS = 1_000_000;
@@ -39,6 +42,9 @@ export const simOptions = (): Option[] => [
   new Option('--timeout <duration>', 'how long to wait for the backend to answer one sample').env('FLEETMON_SIM_TIMEOUT').default('10s'),
   new Option('--id-prefix <prefix>', 'machine names are <prefix>-0001, <prefix>-0002, ...').env('FLEETMON_SIM_ID_PREFIX').default('sim'),
   new Option('--progress <duration>', 'time between progress lines on stderr; 0 for none').env('FLEETMON_SIM_PROGRESS').default('10s'),
+  new Option('--acknowledged <file>', 'write agent_id,sample_id of every accepted sample to this file (CSV), to check the database against').env(
+    'FLEETMON_SIM_ACKNOWLEDGED',
+  ),
 ];
 
 function wholeNumber(text: string | undefined, option: string, min: number, max: number, example: string): number {
@@ -83,5 +89,6 @@ export function buildSimConfig(raw: RawSimOptions): SimConfig {
     timeoutMs: seconds(raw.timeout, '--timeout', 0.1) * 1000,
     idPrefix,
     progressSeconds: progress,
+    acknowledgedFile: raw.acknowledged === undefined || raw.acknowledged === '' ? undefined : raw.acknowledged,
   };
 }

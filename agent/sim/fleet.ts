@@ -111,6 +111,8 @@ export interface FleetDeps {
   /** Default: httpPoster to config.server, closed at the end of the run. */
   post?: PostSample;
   clock?: FleetClock;
+  /** Told of every sample the backend accepted (fleetmon-sim --acknowledged writes them down). */
+  onAccepted?: (agentId: string, sampleId: string | undefined) => void;
 }
 
 export function runFleet(config: FleetConfig, deps: FleetDeps = {}): FleetRun {
@@ -154,7 +156,8 @@ export function runFleet(config: FleetConfig, deps: FleetDeps = {}): FleetRun {
     });
 
   async function sendOne(machine: SimulatedMachine): Promise<void> {
-    const body = JSON.stringify(machine.next(clock.now() / 1000));
+    const payload = machine.next(clock.now() / 1000);
+    const body = JSON.stringify(payload);
     totals.sent += 1;
     totals.inFlight += 1;
     const begin = clock.monotonic();
@@ -169,6 +172,7 @@ export function runFleet(config: FleetConfig, deps: FleetDeps = {}): FleetRun {
     if (outcome.ok) {
       totals.accepted += 1;
       totals.latency.record(clock.monotonic() - begin);
+      deps.onAccepted?.(payload.agent_id, payload.sample_id);
     } else {
       totals.failed += 1;
       totals.failures[outcome.reason] = (totals.failures[outcome.reason] ?? 0) + 1;

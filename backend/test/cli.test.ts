@@ -28,6 +28,8 @@ describe('fleetmon-backend CLI', () => {
       ['--lock-timeout', 'FLEETMON_LOCK_TIMEOUT'],
       ['--header-timeout', 'FLEETMON_HEADER_TIMEOUT'],
       ['--request-timeout', 'FLEETMON_REQUEST_TIMEOUT'],
+      ['--silence-check-every', 'FLEETMON_SILENCE_CHECK_EVERY'],
+      ['--maintenance-every', 'FLEETMON_MAINTENANCE_EVERY'],
       ['--insecure-open', 'FLEETMON_INSECURE_OPEN'],
       ['--tls-cert', 'FLEETMON_TLS_CERT'],
       ['--tls-key', 'FLEETMON_TLS_KEY'],

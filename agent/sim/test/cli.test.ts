@@ -1,5 +1,6 @@
 // fleetmon-sim as a user runs it: the real process against the real backend process (both from
 // dist/, built by `npm test`'s pretest step), against nothing, stopped by a signal, misused.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanUpAfterEach, queryDb, repoRoot, request, spawnBackend, tempDir } from '../../../backend/test/helpers.js';
@@ -25,9 +26,11 @@ describe('fleetmon-sim', () => {
   it('runs 50 agents against a real backend: all accepted, devices listed, alerts fired and recovered', async () => {
     t.dir = tempDir();
     const dbPath = join(t.dir.path, 'monitor.sqlite');
+    const acknowledgedFile = join(t.dir.path, 'acknowledged.csv');
     t.backend = await spawnBackend(['--db', dbPath]);
     const { code, stdout, output, report } = await runSim([
       '--server', t.backend.url, '--agents', '50', '--interval', '1s', '--duration', '6s', '--faults', '0.3', '--seed', '7', '--progress', '2s',
+      '--acknowledged', acknowledgedFile,
     ]);
     expect(code, output).toBe(0);
     expect(report).toBeDefined();
@@ -47,6 +50,10 @@ describe('fleetmon-sim', () => {
     expect(devices.body.every((d) => d.status === 'online' && d.host.os.length > 0)).toBe(true);
     const [stored] = queryDb<{ n: number }>(dbPath, 'select count(*) as n from samples');
     expect(stored!.n).toBe(report!.accepted);
+    // --acknowledged names each accepted sample: exactly the rows stored.
+    const acknowledged = readFileSync(acknowledgedFile, 'utf8').trim().split('\n').sort();
+    expect(acknowledged).toHaveLength(report!.accepted);
+    expect(acknowledged).toEqual(queryDb<{ key: string }>(dbPath, "select device_id || ',' || sample_id as key from samples").map((r) => r.key).sort());
     const kinds = queryDb<{ kind: string; n: number }>(dbPath, 'select kind, count(*) as n from alerts group by kind order by kind');
     expect(kinds.map((k) => k.kind)).toEqual(['fired', 'recovered']);
   });
