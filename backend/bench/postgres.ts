@@ -60,7 +60,8 @@ async function ingest(cluster: PostgresCluster, dir: string): Promise<void> {
   const batches: string[] = [];
   for (const connections of connectionCounts) {
     const run: Record<string, unknown> = { connections };
-    const measureOn = async (name: string, servers: Server[], databasePid?: number): Promise<Measured> => {
+    // Measured, then stopped: each setup runs alone.
+    const measureThenStop = async (name: string, servers: Server[], databasePid?: number): Promise<Measured> => {
       const result = await measureIngest(servers, bodies, { connections, duration, databasePid });
       if (name !== 'bare') {
         const sizes = sumBatchSizes(await Promise.all(servers.map(batchSizes)));
@@ -73,13 +74,13 @@ async function ingest(cluster: PostgresCluster, dir: string): Promise<void> {
       return result;
     };
 
-    const bare = await measureOn('bare', [await startServer('backend/bench/bare-koa.js', [])]);
-    const sqlite = await measureOn('sqlite', [await startBackend(join(dir, `ingest-${connections}.sqlite`))]);
-    const onePostgres = await measureOn('postgres', [await startBackend(await createDatabase(cluster, 'ingest'))], cluster.pid);
+    const bare = await measureThenStop('bare', [await startServer('backend/bench/bare-koa.js', [])]);
+    const sqlite = await measureThenStop('sqlite', [await startBackend(join(dir, `ingest-${connections}.sqlite`))]);
+    const onePostgres = await measureThenStop('postgres', [await startBackend(await createDatabase(cluster, 'ingest'))], cluster.pid);
     const shared = await createDatabase(cluster, 'ingest');
     // One after the other, so that the second finds the schema migrated.
     const first = await startBackend(shared);
-    const twoPostgres = await measureOn('postgres_2_backends', [first, await startBackend(shared)], cluster.pid);
+    const twoPostgres = await measureThenStop('postgres_2_backends', [first, await startBackend(shared)], cluster.pid);
 
     const row = (name: string, r: Measured, vsSqlite: number | string, vsBare: number | string) => [
       connections,
