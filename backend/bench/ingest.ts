@@ -2,12 +2,11 @@
 // database, next to a bare Koa app with the same body parser (the HTTP layer's ceiling), under the
 // same load in the same run: at each number of connections, with --sync full and --sync normal.
 // Also the CPU each request costs the server process, and how many samples each group commit carried.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Measured, batchSizes, describeBatchSizes, measureIngest } from './ingest-measure.js';
 import { payloadPool } from './payload-pool.js';
-import { type LoadResult, postLoad } from './post-load.js';
 import { type Server, startBackend, startServer } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
@@ -15,50 +14,7 @@ const connectionCounts = argument('connections', '16,64').split(',').map(Number)
 const duration = Number(argument('duration', '10'));
 const agents = Number(argument('agents', '1000'));
 
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
-
-interface Measured extends LoadResult {
-  /** Microseconds of the server's CPU per request answered. */
-  cpuUsPerRequest: number;
-}
-
-async function measure(server: Server, bodies: string[], connections: number): Promise<Measured> {
-  const pid = server.child.pid!;
-  const before = cpuSeconds(pid);
-  const result = await postLoad(server.url, bodies, { connections, duration });
-  const used = cpuSeconds(pid) - before;
-  return { ...result, cpuUsPerRequest: round((used * 1e6) / Math.max(1, result.sent), 0) };
-}
-
-/** The group-commit batch sizes as /prometheus/self counts them: cumulative counts per upper bound. */
-async function batchSizes(server: Server): Promise<{ batches: number; samples: number; buckets: Record<string, number> }> {
-  const text = await (await fetch(`${server.url}/prometheus/self`)).text();
-  const buckets: Record<string, number> = {};
-  let previous = 0;
-  for (const match of text.matchAll(/^fleetmon_ingest_batch_size_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
-    const count = Number(match[2]);
-    buckets[`<=${match[1]}`] = count - previous;
-    previous = count;
-  }
-  const count = Number(/^fleetmon_ingest_batch_size_count (\d+)$/m.exec(text)?.[1] ?? 0);
-  const sum = Number(/^fleetmon_ingest_batch_size_sum (\S+)$/m.exec(text)?.[1] ?? 0);
-  return { batches: count, samples: sum, buckets };
-}
-
-const distribution = (b: Awaited<ReturnType<typeof batchSizes>>) =>
-  `avg ${round(b.samples / Math.max(1, b.batches), 1)}; ` +
-  Object.entries(b.buckets)
-    .filter(([, n]) => n > 0)
-    .map(([le, n]) => `${le}: ${Math.round((100 * n) / Math.max(1, b.batches))}%`)
-    .join(' ');
+const measure = (server: Server, bodies: string[], connections: number): Promise<Measured> => measureIngest([server], bodies, { connections, duration });
 
 async function main() {
   const bodies = payloadPool(agents, 20).map((p) => JSON.stringify(p));
@@ -81,7 +37,7 @@ async function main() {
         await backend.stop();
         const ratio = round(result.requestsPerSecond / bareResult.requestsPerSecond, 3);
         rows.push(row(`fleetmon --sync ${sync}`, result, ratio));
-        batches.push(`${connections} connections, --sync ${sync}: ${distribution(sizes)}`);
+        batches.push(`${connections} connections, --sync ${sync}: ${describeBatchSizes(sizes)}`);
         run[sync] = { ...result, throughput_ratio: ratio, batch_sizes: sizes };
       }
       figures.push(run);

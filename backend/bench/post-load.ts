@@ -11,10 +11,12 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export async function postLoad(url: string, bodies: readonly string[], options: { connections: number; duration: number }): Promise<LoadResult> {
+/** With several URLs (backends on one database) autocannon spreads the connections over them in turn. */
+export async function postLoad(url: string | readonly string[], bodies: readonly string[], options: { connections: number; duration: number }): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
-    url,
+    // autocannon takes an array of URLs (lib/run.js, connection i to url i % n); its types say string only.
+    url: url as string,
     connections: options.connections,
     duration: options.duration,
     requests: [

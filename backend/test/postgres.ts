@@ -1,98 +1,10 @@
-// A throwaway PostgreSQL cluster for one test run: initdb and pg_ctl in a temporary directory,
-// listening on a free loopback port (and a unix socket in that directory), stopped and deleted at
-// the end. PostgreSQL refuses to run as root, so under root (CI) it runs as `nobody`.
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The tests' side of the throwaway cluster (backend/throwaway-postgres.ts): what the PostgreSQL
+// project's globalSetup hands to the test files.
+export { POSTGRES_PACKAGE_HINT, type PostgresCluster, findPostgresBin, startPostgresCluster } from '../throwaway-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Superuser URL of the run's cluster (postgres-setup.ts); undefined when PostgreSQL is not installed. */
     postgresUrl: string | undefined;
-  }
-}
-
-/** What to install when PostgreSQL is missing. */
-export const POSTGRES_PACKAGE_HINT = "PostgreSQL is not installed: install Debian's package `postgresql` (apt-get install postgresql) to run the PostgreSQL variants";
-
-/** The directory holding initdb, pg_ctl and psql: the newest /usr/lib/postgresql/N/bin, else PATH. */
-export function findPostgresBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const version of versions) {
-    const bin = join(root, version, 'bin');
-    if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'))) return bin;
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
-  }
-  return undefined;
-}
-
-export interface PostgresCluster {
-  /** Superuser URL with its password, of the `postgres` database; tests make their own databases. */
-  url: string;
-  stop(): void;
-}
-
-const SUPERUSER = 'fleetmon';
-const PASSWORD = 'fleetmon-test-secret';
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Run as `nobody` when we are root (PostgreSQL will not run as root). */
-function asPostgresUser(command: string, args: string[]): [string, string[]] {
-  return process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', command, ...args]] : [command, args];
-}
-
-export async function startPostgresCluster(bin = findPostgresBin()): Promise<PostgresCluster> {
-  if (!bin) throw new Error(POSTGRES_PACKAGE_HINT);
-  const dir = mkdtempSync(join(tmpdir(), 'fleetmon-pg-'));
-  const data = join(dir, 'data');
-  const pwfile = join(dir, 'pwfile');
-  writeFileSync(pwfile, `${PASSWORD}\n`);
-  if (process.getuid?.() === 0) {
-    chownSync(dir, 65534, 65534);
-    chownSync(pwfile, 65534, 65534);
-  }
-  const run = (program: string, args: string[]) => {
-    const [command, fullArgs] = asPostgresUser(join(bin, program), args);
-    execFileSync(command, fullArgs, { stdio: 'pipe', cwd: dir });
-  };
-  try {
-    // Password authentication over TCP, as a real installation: the URL's password is used.
-    run('initdb', ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']);
-    const port = await freeLoopbackPort();
-    // A test cluster: durability of PostgreSQL itself is not what is tested, speed is welcome.
-    const settings = [`-p ${port}`, "-c listen_addresses=127.0.0.1", `-k ${dir}`, '-c fsync=off', '-c full_page_writes=off', '-c max_connections=300'];
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '30', '-o', settings.join(' '), 'start']);
-    let stopped = false;
-    return {
-      url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-      stop() {
-        if (stopped) return;
-        stopped = true;
-        try {
-          run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    };
-  } catch (err) {
-    const { stderr } = err as { stderr?: Buffer };
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`could not start a PostgreSQL test cluster with ${bin}: ${stderr?.toString() ?? String(err)}`);
   }
 }
