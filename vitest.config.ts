@@ -10,7 +10,8 @@ const everything = ['backend/**/*.test.ts', 'agent/**/*.test.ts', 'shared/**/*.t
 const onPostgres = [
   'backend/**/*.postgres.test.ts',
   'backend/single-runner.test.ts',
-  ...['api', 'bad-input', 'restart', 'crash', 'auth', 'fleet', 'fuzz', 'events', 'delivery', 'notify', 'notify-crash', 'notify-readme', 'protected-mode', 'prometheus', 'rollups', 'tls'].map(
+  'ui/test/dashboard.test.ts',
+  ...['api', 'bad-input', 'restart', 'crash', 'auth', 'fleet', 'fuzz', 'events', 'delivery', 'notify', 'notify-crash', 'notify-readme', 'protected-mode', 'prometheus', 'rollups', 'sample-blocks', 'tls'].map(
     (name) => `backend/test/${name}.test.ts`,
   ),
 ];

@@ -1,6 +1,8 @@
 // What a database file holds as samples, rows and packed blocks alike (as `fleetmon-backend export`
-// reads them), for tests that check raw samples without caring which form they are in.
-import { openDatabase } from '../store/db.js';
+// reads them), for tests that check raw samples without caring which form they are in; on the
+// test's PostgreSQL database when the suite runs there.
+import { connectDatabase } from '../store/db.js';
+import { testDatabaseLocation } from './helpers.js';
 import { type ExportRequest, type ExportedSample, exportSamples } from '../store/sample-export.js';
 
 export interface StoredSampleRow extends ExportedSample {
@@ -8,7 +10,7 @@ export interface StoredSampleRow extends ExportedSample {
 }
 
 export async function storedSamples(dbPath: string, request: ExportRequest = {}): Promise<StoredSampleRow[]> {
-  const database = openDatabase(dbPath);
+  const database = await connectDatabase(testDatabaseLocation(dbPath));
   try {
     const out: StoredSampleRow[] = [];
     for await (const s of exportSamples(database.db, request)) {
