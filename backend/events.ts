@@ -95,8 +95,7 @@ export class EventBus {
 
   close(): void {
     this.closed = true;
-    for (const subscriber of this.subscribers) subscriber.onClose();
-    this.subscribers.clear();
+    this.dropSubscribers();
   }
 }
 
