@@ -3,6 +3,7 @@
 // deleted at the end. PostgreSQL refuses to run as root, so under root (CI) it runs as `nobody`.
 // Outside backend/test so that the benchmarks (built into dist) can start one too.
 import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,4 +102,21 @@ export async function startPostgresCluster(bin = findPostgresBin(), options: Clu
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start a throwaway PostgreSQL cluster with ${bin}: ${stderr?.toString() ?? String(err)}`);
   }
+}
+
+let databases = 0;
+
+/** A new, empty database on the cluster, named after `name`; its URL. */
+export async function createDatabase(cluster: PostgresCluster, name: string): Promise<string> {
+  const client = new pg.Client(cluster.url);
+  await client.connect();
+  const database = `fleetmon_bench_${name}_${++databases}`;
+  try {
+    await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(cluster.url);
+  url.pathname = `/${database}`;
+  return url.toString();
 }

@@ -8,9 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { copySqliteToPostgres } from '../store/copy.js';
-import { type PostgresCluster, POSTGRES_PACKAGE_HINT, findPostgresBin, startPostgresCluster } from '../throwaway-postgres.js';
+import { type PostgresCluster, POSTGRES_PACKAGE_HINT, createDatabase, findPostgresBin, startPostgresCluster } from '../throwaway-postgres.js';
 import { type BatchSizes, type Measured, batchSizes, describeBatchSizes, measureIngest } from './ingest-measure.js';
 import { payloadPool } from './payload-pool.js';
 import { type Server, startBackend, startServer } from './processes.js';
@@ -24,23 +23,6 @@ const devices = Number(argument('devices', '1000'));
 const samplesPerDevice = Number(argument('samples-per-device', '100'));
 const repeats = Number(argument('repeats', '200'));
 const parts = argument('only', 'ingest,queries').split(',');
-
-let databases = 0;
-
-/** A new, empty database on the cluster; its URL. */
-async function createDatabase(cluster: PostgresCluster, name: string): Promise<string> {
-  const client = new pg.Client(cluster.url);
-  await client.connect();
-  const database = `fleetmon_bench_${name}_${++databases}`;
-  try {
-    await client.query(`create database "${database}"`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(cluster.url);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 const sumBatchSizes = (all: BatchSizes[]): BatchSizes => {
   const buckets: Record<string, number> = {};
