@@ -221,15 +221,22 @@ export async function oldestRollupBucket(db: Db, resolution: RollupResolution): 
 export const deleteRollupsBeforeQuery = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
   db.deleteFrom('rollups').where('device_id', 'in', rollupDeviceIds).where('resolution', '=', resolution).where('bucket', '<', before).limit(limit);
 
-/** PostgreSQL has no DELETE ... LIMIT: the same rows, picked by their physical address. */
-const deleteRollupsBeforePostgres = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
-  db
-    .deleteFrom('rollups')
-    .where(
-      sql`ctid`,
-      '=',
-      sql`any(array(${db.selectFrom('rollups').select(sql`ctid`.as('ctid')).where('device_id', 'in', rollupDeviceIds).where('resolution', '=', resolution).where('bucket', '<', before).limit(limit)}))`,
-    );
+/**
+ * PostgreSQL has no DELETE ... LIMIT: the same rows, picked by their physical address, each device's
+ * oldest first through the primary key (a lateral scan per device, so the plan is that whatever
+ * the statistics say: with a backlog that is most of the table, the planner scanned the table for
+ * them, over the dead rows of every batch before, and would scan the whole table for a steady
+ * hour's worth once vacuum has scattered them).
+ */
+export const deleteRollupsBeforePostgres = (db: Db, resolution: RollupResolution, before: number, limit: number) =>
+  db.deleteFrom('rollups').where(
+    sql`ctid`,
+    '=',
+    sql`any(array(
+      select picked.ctid from ${rollupDeviceIds} as ids(id)
+      cross join lateral (select ctid from rollups where device_id = ids.id and resolution = ${resolution} and bucket < ${before} order by bucket limit ${limit}) as picked
+      limit ${limit}))`,
+  );
 
 export async function deleteRollupsBefore(db: Db, resolution: RollupResolution, before: number, limit: number): Promise<number> {
   const query = isPostgres(db) ? deleteRollupsBeforePostgres(db, resolution, before, limit) : deleteRollupsBeforeQuery(db, resolution, before, limit);

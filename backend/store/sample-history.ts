@@ -1,5 +1,6 @@
 // Samples as history: reading them by time for rollups and history, deleting them when aged out.
 // A sample is a row of `samples` or packed in a block (store/sample-blocks.ts); readers here see both.
+import { sql } from 'kysely';
 import type { Db } from './db.js';
 import { isPostgres } from './dialect.js';
 import type { TimeRange } from './rollups.js';
@@ -94,17 +95,25 @@ export const deleteSamplesBeforeQuery = (db: Db, before: number, limit: number) 
     )
     .limit(limit);
 
-/** PostgreSQL has no DELETE ... LIMIT: the same rows, picked by id. */
-const deleteSamplesBeforePostgres = (db: Db, before: number, limit: number) =>
-  db.deleteFrom('samples').where('id', 'in', (eb) =>
-    eb
+/**
+ * PostgreSQL has no DELETE ... LIMIT: the same rows, picked by id, oldest first. The order makes
+ * the pick walk samples_time from its start and stop at the limit whatever the statistics say (a
+ * backlog that is most of the table made the planner scan the table for them), and `= any(array)`
+ * deletes by primary key instead of joining the whole table to the picked ids.
+ */
+export const deleteSamplesBeforePostgres = (db: Db, before: number, limit: number) =>
+  db.deleteFrom('samples').where(
+    'id',
+    '=',
+    sql<number>`any(array(${db
       .selectFrom('samples')
       .select('id')
       .where('timestamp', '<', before)
       .where('id', 'not in', (inner) =>
         inner.selectFrom('devices').select('latest_sample_id').where('latest_sample_id', 'is not', null).$narrowType<{ latest_sample_id: number }>(),
       )
-      .limit(limit),
+      .orderBy('timestamp')
+      .limit(limit)}))`,
   );
 
 export async function deleteSamplesBefore(db: Db, before: number, limit: number): Promise<number> {
