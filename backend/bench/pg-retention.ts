@@ -19,8 +19,8 @@ import { payloadPool } from './payload-pool.js';
 import { startBackend } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
-const devices = Number(argument('devices', '50'));
-const expiredDays = Number(argument('expired-days', '3'));
+const devices = Number(argument('devices', '30'));
+const expiredDays = Number(argument('expired-days', '2'));
 const duration = Number(argument('duration', '15'));
 const connections = Number(argument('connections', '16'));
 const agents = Number(argument('agents', '1000'));
