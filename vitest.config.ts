@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { findPostgresBin } from './backend/test/postgres.js';
 
@@ -20,6 +21,10 @@ export default defineConfig({
   test: {
     // Some tests start real backend and agent processes.
     testTimeout: 30_000,
+    // At least two files at a time: vitest's default is cores - 1, one file at a time on a 2-core
+    // machine, yet much of a file's time is spent waiting on the processes, browsers and fsyncs it
+    // starts. Three on 2 cores starve the CPU-heavy files (retention, sample packing) into timeouts.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     hookTimeout: 30_000,
     projects: [
       { extends: true, test: { name: 'sqlite', include: everything, exclude: ['**/node_modules/**', 'backend/**/*.postgres.test.ts'] } },

@@ -99,14 +99,19 @@ const rowCount = (): number =>
 
 describe('POST /metrics under random bodies', () => {
   it('answers 200 or a small JSON 4xx that wrote nothing, never 5xx', async () => {
+    // The count after a refused body is the count before the next one (nothing else writes: the
+    // timers are off), so it is read again only after a 200; on PostgreSQL each read is a psql.
+    let counted: number | undefined;
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
-        const before = rowCount();
+        const before = counted ?? rowCount();
+        counted = undefined;
         const answer = await send(`${t.backend.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
         expect(answer.status === 200 || (answer.status >= 400 && answer.status < 500), `${answer.status} ${answer.text}`).toBe(true);
         if (answer.status !== 200) {
           expectClientError(answer);
           expect(rowCount()).toBe(before);
+          counted = before;
         }
       }),
       { numRuns: 300 },

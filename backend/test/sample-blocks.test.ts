@@ -9,6 +9,9 @@ import { storedSamples } from './stored-samples.js';
 const t = backendForEachTest();
 
 const HOUR = 3600;
+/** Seconds between two samples of postDay: a day of them is 30 to each hour's block, posted one by one. */
+const EVERY = 120;
+const PER_DAY = 86400 / EVERY;
 const recorded = (name: string) =>
   JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/original-agent', `${name}.json`), 'utf8')) as Record<string, unknown> & { timestamp: number };
 const ORIGINAL_SHAPES = ['gpu-box', 'laptop', 'server-no-sensors', 'statfs-failed'].map(recorded);
@@ -18,7 +21,7 @@ const ORIGINAL_SHAPES = ['gpu-box', 'laptop', 'server-no-sensors', 'statfs-faile
 function payloadAt(device: string, i: number): Record<string, unknown> {
   if (i % 3 === 0) {
     const shape = ORIGINAL_SHAPES[i % ORIGINAL_SHAPES.length]!;
-    return { ...shape, agent_id: device, timestamp: shape.timestamp + i * 60, cpu: { total_percent: (i * 7.3) % 100, per_core_percent: [i % 100, null, 0.1] } };
+    return { ...shape, agent_id: device, timestamp: shape.timestamp + i * EVERY, cpu: { total_percent: (i * 7.3) % 100, per_core_percent: [i % 100, null, 0.1] } };
   }
   return {
     agent_id: device,
@@ -27,17 +30,17 @@ function payloadAt(device: string, i: number): Record<string, unknown> {
     memory: { percent: 40 + (i % 10) / 4, swap_percent: null },
     disks: [{ mountpoint: '/', percent: 41.5, inode_percent: 3, used_bytes: 1e11 + i * 4096 }],
     x_vendor: { nested: [1, [2.5, null], { deep: 'é"\\\n' }], at: 1e21, tiny: -1.5e-7 },
-    interval_seconds: 60,
+    interval_seconds: EVERY,
   };
 }
 
 const post = (body: unknown) => postJson<{ outcome: string; timestamp: number }>(`${t.backend.url}/metrics`, body);
 
-/** A day of samples every 60 s, each measured `now`. */
+/** A day of samples every EVERY seconds, each measured `now`. */
 async function postDay(device: string, from: number): Promise<Record<string, unknown>[]> {
   const posted: Record<string, unknown>[] = [];
-  for (let i = 0; i < 1440; i++) {
-    t.clock = from + i * 60;
+  for (let i = 0; i < PER_DAY; i++) {
+    t.clock = from + i * EVERY;
     const body = payloadAt(device, i);
     expect((await post(body)).status).toBe(200);
     posted.push(body);
@@ -78,7 +81,7 @@ describe('packed samples', () => {
     await postDay('web-2', day);
     // Silent since: its latest sample is far older than the unpacked window.
     t.clock = day + 86400 + 6 * HOUR;
-    const paths = ['/metrics', '/metrics/web-2', `/devices/web-2/history?from=${day}&to=${day + 86400}&step=60`, '/history/web-2?samples=1440'];
+    const paths = ['/metrics', '/metrics/web-2', `/devices/web-2/history?from=${day}&to=${day + 86400}&step=60`, `/history/web-2?samples=${PER_DAY}`];
     const before = await Promise.all(paths.map((p) => request(`${t.backend.url}${p}`)));
     await t.backend.maintenance.runUntilIdle();
     expect(blockCount('web-2')).toBe(24);
@@ -106,10 +109,10 @@ describe('packed samples', () => {
     expect((await post({ ...late, age_seconds: late.age_seconds + 60 })).body).toMatchObject({ outcome: 'duplicate', timestamp: packedHour + 30 });
     // And a retry of a sample packed in the first pass.
     const first = payloadAt('web-3', 2);
-    expect((await post({ ...first, age_seconds: t.clock - (day + 120) })).body).toMatchObject({ outcome: 'duplicate', timestamp: day + 120 });
+    expect((await post({ ...first, age_seconds: t.clock - (day + 2 * EVERY) })).body).toMatchObject({ outcome: 'duplicate', timestamp: day + 2 * EVERY });
     const stored = await storedSamples(t.dbPath, { deviceId: 'web-3' });
-    expect(stored).toHaveLength(1441);
+    expect(stored).toHaveLength(PER_DAY + 1);
     expect(stored.filter((s) => s.sampleId === 'spooled-1')).toHaveLength(1);
-    expect(new Set(stored.map((s) => s.id)).size).toBe(1441);
+    expect(new Set(stored.map((s) => s.id)).size).toBe(PER_DAY + 1);
   }, 60_000);
 });

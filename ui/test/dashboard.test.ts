@@ -71,7 +71,8 @@ async function openPage(url: string, options: { dark?: boolean; phone?: boolean 
   return page;
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: false });
+// Named per project: both projects run this file, possibly at the same time.
+const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}${onPostgres ? '-postgres' : ''}.png`), fullPage: false });
 
 /** The real simulator: `agents` machines, a share of them in faults, for a few seconds. */
 async function runSim(url: string, agents: number, seconds: number): Promise<void> {
