@@ -6,7 +6,7 @@
 // problem as pending, and fires only once the condition has lasted that long.
 import type { MetricsPayload } from '../../shared/payload.js';
 import type { Severity } from '../store/schema.js';
-import { type AlertRule, RECOVERED_SUFFIX, type RuleInstance } from './rules.js';
+import { type AlertRule, RECOVERED_SUFFIX, type RuleInstance, type RuleReading } from './rules.js';
 
 /** An open problem, or (in `pending`) a condition waiting out its rule's `for:`. */
 export interface ActiveAlert {
@@ -46,18 +46,22 @@ const keyOf = (rule: string, subject: string) => `${rule}\u0000${subject}`;
 /** How much an instance says: a firing reading beats a calm one, which beats one not measured. */
 const weight = (i: RuleInstance) => (i.firing ? 2 : i.value !== null ? 1 : 0);
 
-/** What a rule read, one instance per subject (if a payload names a subject twice, the stronger reading wins). */
-function readRule(rule: AlertRule, payload: MetricsPayload): { measured: boolean; byKey: Map<string, RuleInstance> } {
-  const byKey = new Map<string, RuleInstance>();
+/**
+ * What a rule read, one instance per subject (if a payload names a subject twice, the stronger
+ * reading wins, in the place of the first). Runs for every rule on every sample: most rules read
+ * one instance or none, which need no de-duplicating.
+ */
+function readRule(rule: AlertRule, payload: MetricsPayload): RuleReading {
   // A disabled rule looks at nothing and lists nothing, so what it had open recovers.
-  if (!rule.enabled) return { measured: true, byKey };
+  if (!rule.enabled) return { measured: true, instances: [] };
   const reading = rule.read(payload, rule);
+  if (reading.instances.length < 2) return reading;
+  const bySubject = new Map<string, RuleInstance>();
   for (const instance of reading.instances) {
-    const key = keyOf(rule.id, instance.subject);
-    const seen = byKey.get(key);
-    if (!seen || weight(instance) > weight(seen)) byKey.set(key, instance);
+    const seen = bySubject.get(instance.subject);
+    if (!seen || weight(instance) > weight(seen)) bySubject.set(instance.subject, instance);
   }
-  return { measured: reading.measured, byKey };
+  return { measured: reading.measured, instances: [...bySubject.values()] };
 }
 
 export function firedTransition(rule: AlertRule, subject: string, value: number, threshold: number | null, since: number): Transition {
@@ -69,23 +73,25 @@ export function recoveredTransition(rule: AlertRule, subject: string, value: num
 }
 
 export function evaluateRules(state: AlertState, payload: MetricsPayload, rules: readonly AlertRule[], now: number): Evaluation {
-  const active = new Set(state.active.map((a) => keyOf(a.rule, a.subject)));
-  const pendingSince = new Map(state.pending.map((p) => [keyOf(p.rule, p.subject), p.since]));
+  // Most samples come from a device with nothing open or pending: then no key is ever looked up.
+  const active = state.active.length === 0 ? undefined : new Set(state.active.map((a) => keyOf(a.rule, a.subject)));
+  const pendingSince = state.pending.length === 0 ? undefined : new Map(state.pending.map((p) => [keyOf(p.rule, p.subject), p.since]));
   const out: Evaluation = { transitions: [], pendingStarted: [], pendingEnded: [] };
 
   for (const rule of rules) {
-    const { measured, byKey: seen } = readRule(rule, payload);
-    for (const [key, instance] of seen) {
+    const { measured, instances } = readRule(rule, payload);
+    for (const instance of instances) {
       const { subject, value, threshold } = instance;
       // Not measured is not healthy: an open problem stays open, a pending wait goes on, nothing starts.
       if (value === null) continue;
-      if (active.has(key)) {
+      const key = active || pendingSince ? keyOf(rule.id, subject) : '';
+      if (active?.has(key)) {
         // Hysteresis: an open problem clears only at or below clear_below.
         const cleared = rule.clearBelow === null ? !instance.firing : value <= rule.clearBelow;
         if (cleared) out.transitions.push(recoveredTransition(rule, subject, value, threshold));
         continue;
       }
-      const since = pendingSince.get(key);
+      const since = pendingSince?.get(key);
       if (!instance.firing) {
         if (since !== undefined) out.pendingEnded.push({ rule: rule.id, subject, since });
         continue;
@@ -99,13 +105,14 @@ export function evaluateRules(state: AlertState, payload: MetricsPayload, rules:
       }
     }
     // A field that was not sent at all keeps everything the rule had open.
-    if (!measured) continue;
+    if (!measured || (!active && !pendingSince)) continue;
     // Whatever left a list that was sent (a disk unmounted, an interface removed, the rule disabled) ends.
+    const listed = new Set(instances.map((i) => i.subject));
     for (const a of state.active) {
-      if (a.rule === rule.id && !seen.has(keyOf(a.rule, a.subject))) out.transitions.push(recoveredTransition(rule, a.subject, null, null));
+      if (a.rule === rule.id && !listed.has(a.subject)) out.transitions.push(recoveredTransition(rule, a.subject, null, null));
     }
     for (const p of state.pending) {
-      if (p.rule === rule.id && !seen.has(keyOf(p.rule, p.subject))) out.pendingEnded.push(p);
+      if (p.rule === rule.id && !listed.has(p.subject)) out.pendingEnded.push(p);
     }
   }
   return out;

@@ -24,12 +24,31 @@ function forget(cache: TokenCache): void {
   cache.generation++;
 }
 
+/**
+ * A probe that looks at most once per turn of the event loop. Requests read in the same turn
+ * arrived together, so none of them can tell whether another connection committed before it or
+ * after; looking once for them all saves a read transaction (~5 µs) per request under load. A
+ * request that follows a `token revoke` has to be sent after it, and so comes in a later turn.
+ */
+function oncePerTurn(probe: () => boolean): () => boolean {
+  let looked = false;
+  const lookAgain = () => {
+    looked = false;
+  };
+  return () => {
+    if (looked) return false;
+    looked = true;
+    setImmediate(lookAgain);
+    return probe();
+  };
+}
+
 /** The cache of this database, emptied first if another connection wrote to the file since the last look. */
 function cacheOf(db: Db): TokenCache | undefined {
   let cache = caches.get(db);
   if (cache === undefined) {
     const sqlite = sqliteHandleOf(db);
-    cache = sqlite ? { changedElsewhere: otherWritersProbe(sqlite), rows: new Map(), valid: undefined, generation: 0 } : null;
+    cache = sqlite ? { changedElsewhere: oncePerTurn(otherWritersProbe(sqlite)), rows: new Map(), valid: undefined, generation: 0 } : null;
     caches.set(db, cache);
   }
   if (cache?.changedElsewhere()) forget(cache);

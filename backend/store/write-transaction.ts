@@ -1,7 +1,8 @@
 // Write transactions that take the database's write lock up front, wait for another writer without
 // blocking the event loop, and report a full disk or a lock held too long as what they are.
 import { sql } from 'kysely';
-import type { Db } from './db.js';
+import type SQLite from 'better-sqlite3';
+import { type Db, sqliteHandleOf } from './db.js';
 import { isPostgres } from './dialect.js';
 
 /** Another writer (a sqlite3 shell, a second backend) held the write lock for longer than we wait. */
@@ -41,21 +42,24 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, options: WriteOptions = DEFAULT_WRITE_OPTIONS): Promise<T> {
   if (isPostgres(db)) return postgresWriteTransaction(db, work, options);
+  const { begin, commit, rollback } = transactionStatements(db);
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
     let began = false;
     try {
       return await db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
+        begin();
         began = true;
         try {
           const result = await work(conn);
-          await sql`commit`.execute(conn);
+          commit();
           return result;
         } catch (err) {
           // SQLite may have rolled back by itself (SQLITE_FULL does); then there is nothing to undo,
           // and the error worth reporting is the first one.
-          await sql`rollback`.execute(conn).catch(() => {});
+          try {
+            rollback();
+          } catch {}
           throw err;
         }
       });
@@ -68,6 +72,31 @@ export async function writeTransaction<T>(db: Db, work: (trx: Db) => Promise<T>,
       await pause(Math.min(5 * 2 ** attempt, 200, options.lockWaitMs - waited));
     }
   }
+}
+
+interface TransactionStatements {
+  begin: () => void;
+  commit: () => void;
+  rollback: () => void;
+}
+
+const transactionStatementsOf = new WeakMap<SQLite.Database, TransactionStatements>();
+
+/**
+ * BEGIN IMMEDIATE, COMMIT and ROLLBACK prepared once on the file's handle: ingest runs a
+ * transaction for every group commit, and Kysely compiled and looked up each of them every time.
+ * They run inside db.connection(), so no other query of this Db comes between.
+ */
+function transactionStatements(db: Db): TransactionStatements {
+  const sqlite = sqliteHandleOf(db);
+  if (!sqlite) throw new Error('writeTransaction needs a Db opened by openDatabase (not a transaction of one)');
+  let statements = transactionStatementsOf.get(sqlite);
+  if (!statements) {
+    const [begin, commit, rollback] = ['begin immediate', 'commit', 'rollback'].map((text) => sqlite.prepare(text));
+    statements = { begin: () => void begin!.run(), commit: () => void commit!.run(), rollback: () => void rollback!.run() };
+    transactionStatementsOf.set(sqlite, statements);
+  }
+  return statements;
 }
 
 /**
