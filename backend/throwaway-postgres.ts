@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../shared/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,17 +46,6 @@ export interface ClusterOptions {
 const SUPERUSER = 'fleetmon';
 const PASSWORD = 'fleetmon-test-secret';
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Run as `nobody` when we are root (PostgreSQL will not run as root). */
 function asPostgresUser(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', command, ...args]] : [command, args];
@@ -79,7 +68,7 @@ export async function startPostgresCluster(bin = findPostgresBin(), options: Clu
   try {
     // Password authentication over TCP, as a real installation: the URL's password is used.
     run('initdb', ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']);
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const durability = options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off'];
     const settings = [`-p ${port}`, '-c listen_addresses=127.0.0.1', `-k ${dir}`, ...durability, '-c max_connections=300'];
     run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '30', '-o', settings.join(' '), 'start']);

@@ -1,6 +1,5 @@
 // Running the real fleetmon-agent process in tests.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '../../backend/test/helpers.js';
 
@@ -43,16 +42,7 @@ export async function runAgent(args: string[], options: { script?: string; cwd?:
 }
 
 /** A TCP port that was free a moment ago, so a backend can be restarted on the same address. */
-export function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+export { freePort } from '../../shared/free-port.js';
 
 /**
  * Wait for what another process does (a file, a row, an answer of its API), which sends no event
