@@ -9,6 +9,9 @@ describe('measureBody', () => {
     expect(measureBody({}).depth).toBe(1);
     expect(measureBody({ a: [1, { b: [] }], c: 'x' }).depth).toBe(4);
     expect(measureBody(nested(MAX_BODY_DEPTH)).depth).toBe(MAX_BODY_DEPTH);
+    // One past the limit: the quick walk gives up there, and the full one counts.
+    expect(measureBody(nested(MAX_BODY_DEPTH + 1)).depth).toBe(MAX_BODY_DEPTH + 1);
+    expect(measureBody({ shallow: 1, deep: [nested(MAX_BODY_DEPTH + 5)] }).depth).toBe(MAX_BODY_DEPTH + 7);
   });
 
   it('walks a body nested a million levels deep without running out of stack', () => {
