@@ -104,6 +104,13 @@ export async function batchSizes(server: Server): Promise<BatchSizes> {
   return { batches: count, samples: sum, buckets };
 }
 
+/** What was counted after `earlier` was read. */
+export function batchSizesSince(now: BatchSizes, earlier: BatchSizes): BatchSizes {
+  const buckets: Record<string, number> = {};
+  for (const [le, n] of Object.entries(now.buckets)) buckets[le] = n - (earlier.buckets[le] ?? 0);
+  return { batches: now.batches - earlier.batches, samples: now.samples - earlier.samples, buckets };
+}
+
 /** `avg 8.6; <=4: 3% <=16: 96% ...` */
 export const describeBatchSizes = (b: BatchSizes): string =>
   `avg ${round(b.samples / Math.max(1, b.batches), 1)}; ` +

@@ -3,22 +3,33 @@
 // same load in the same run: at each number of connections, with --sync full and --sync normal.
 // Also the CPU each request costs the server process, and how many samples each group commit carried.
 // On a shared VM the speed of the whole machine drifts by a quarter within a minute, so the three
-// servers take turns, round after round, and each ratio is taken within a round (bare, then full,
-// then normal, seconds apart); the table shows the median round and the spread.
+// servers run side by side, warmed up, and take turns in short windows, round after round, in a
+// rotating order; each ratio is taken within a round (seconds apart), and the table shows the
+// median round and the spread.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BatchSizes, type Measured, batchSizes, describeBatchSizes, measureIngest } from './ingest-measure.js';
+import { type BatchSizes, type Measured, batchSizes, batchSizesSince, describeBatchSizes, measureIngest } from './ingest-measure.js';
 import { payloadPool } from './payload-pool.js';
+import { postLoad } from './post-load.js';
 import { type Server, startBackend, startServer } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
 const connectionCounts = argument('connections', '16,64').split(',').map(Number);
-const duration = Number(argument('duration', '10'));
-const rounds = Number(argument('rounds', '3'));
+const duration = Number(argument('duration', '5'));
+const rounds = Number(argument('rounds', '6'));
 const agents = Number(argument('agents', '1000'));
+const warmup = Number(argument('warmup', '3'));
 
 const SYNCS = ['full', 'normal'] as const;
+
+/**
+ * The same load for `warmup` seconds first, not counted: a backend runs for months, and what its
+ * first seconds cost (V8 compiling the hot path, each agent's first sample) is not its rate.
+ */
+async function warmUp(server: Server, bodies: string[], connections: number): Promise<void> {
+  if (warmup > 0) await postLoad(server.url, bodies, { connections, duration: warmup });
+}
 
 const measure = (server: Server, bodies: string[], connections: number): Promise<Measured> => measureIngest([server], bodies, { connections, duration });
 
@@ -28,20 +39,40 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-/** One round at one number of connections: the bare app, then the backend with each --sync, each on a fresh database. */
-async function oneRound(dir: string, bodies: string[], connections: number, index: number) {
-  const bare = await startServer('backend/bench/bare-koa.js', []);
-  const bareResult = await measure(bare, bodies, connections);
-  await bare.stop();
-  const backends: Record<string, { result: Measured; sizes: BatchSizes; ratio: number }> = {};
-  for (const sync of SYNCS) {
-    const backend = await startBackend(join(dir, `${sync}-${connections}-${index}.sqlite`), ['--sync', sync]);
-    const result = await measure(backend, bodies, connections);
-    const sizes = await batchSizes(backend);
-    await backend.stop();
-    backends[sync] = { result, sizes, ratio: result.requestsPerSecond / bareResult.requestsPerSecond };
+type Round = { bare: Measured; backends: Record<string, { result: Measured; sizes: BatchSizes; ratio: number }> };
+
+/**
+ * At one number of connections: the bare app and a backend with each --sync (on a fresh database)
+ * are started and warmed up once, then take turns, `rounds` times over.
+ */
+async function takeTurns(dir: string, bodies: string[], connections: number): Promise<Round[]> {
+  const servers: Record<string, Server> = {};
+  try {
+    servers.bare = await startServer('backend/bench/bare-koa.js', []);
+    for (const sync of SYNCS) servers[sync] = await startBackend(join(dir, `${sync}-${connections}.sqlite`), ['--sync', sync]);
+    for (const server of Object.values(servers)) await warmUp(server, bodies, connections);
+    const names = Object.keys(servers);
+    const all: Round[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Each server goes first, second and third in turn: whatever a window leaves behind (the
+      // kernel writing back the previous backend's files) falls on all three alike.
+      const order = names.map((_, k) => names[(i + k) % names.length]!);
+      const measured: Record<string, Measured> = {};
+      const sizes: Record<string, BatchSizes> = {};
+      for (const name of order) {
+        const server = servers[name]!;
+        const before = name === 'bare' ? undefined : await batchSizes(server);
+        measured[name] = await measure(server, bodies, connections);
+        if (before) sizes[name] = batchSizesSince(await batchSizes(server), before);
+      }
+      const bare = measured.bare!;
+      const backends = Object.fromEntries(SYNCS.map((sync) => [sync, { result: measured[sync]!, sizes: sizes[sync]!, ratio: measured[sync]!.requestsPerSecond / bare.requestsPerSecond }]));
+      all.push({ bare, backends });
+    }
+    return all;
+  } finally {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
   }
-  return { bare: bareResult, backends };
 }
 
 async function main() {
@@ -52,8 +83,7 @@ async function main() {
   const batches: string[] = [];
   try {
     for (const connections of connectionCounts) {
-      const all = [];
-      for (let i = 0; i < rounds; i++) all.push(await oneRound(dir, bodies, connections, i));
+      const all = await takeTurns(dir, bodies, connections);
       const row = (name: string, results: Measured[], ratios: number[] | undefined) => [
         connections,
         name,
@@ -86,9 +116,9 @@ async function main() {
     }
     printReport(
       'ingest',
-      `POST /metrics, ${rounds} rounds of ${duration} s per server, ${agents} distinct agents with simulated payloads (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes), fresh database each; ratio = backend req/s / bare koa req/s of the same round (median round, and the range over rounds); other columns: medians`,
+      `POST /metrics, ${rounds} rounds of ${duration} s per server after ${warmup} s of the same load not counted, ${agents} distinct agents with simulated payloads (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes), each backend on a fresh database; ratio = backend req/s / bare koa req/s of the same round (median round, and the range over rounds); other columns: medians`,
       rows,
-      { duration_s: duration, rounds, agents, runs: figures },
+      { duration_s: duration, warmup_s: warmup, rounds, agents, runs: figures },
     );
     console.log(`group commit, samples per transaction (all rounds):\n  ${batches.join('\n  ')}`);
   } finally {
