@@ -6,11 +6,10 @@ import { z } from 'zod';
 import { type MetricsPayload, payloadFieldsSchema } from '../shared/payload.js';
 
 const validate = new Ajv2020({
-  // Patterns as zod runs them (plain JavaScript RegExps), and Infinity or NaN is no number.
+  // Patterns as zod runs them (plain JavaScript RegExps), and Infinity or NaN is no number. ajv
+  // counts a string's length in code points where zod counts UTF-16 units: bodies with characters
+  // beyond the BMP go to zod (see acceptedAsSent).
   unicodeRegExp: false,
-  // A string's length in UTF-16 units, as zod counts it (and without walking the string), not
-  // in code points. Bodies with characters beyond the BMP go to zod anyway (see acceptedAsSent).
-  unicode: false,
   strictNumbers: true,
   allErrors: false,
   // zod's JSON Schema output uses no keywords ajv does not know; refuse any that appears one day.
@@ -21,8 +20,7 @@ const validate = new Ajv2020({
 
 /**
  * What sends a body to zod even when it may be valid: a `__proto__` key (the schema's copy drops
- * it), any `\u` escape (which could spell one), and characters beyond the BMP (rare in a sample;
- * zod has always judged them, and still does).
+ * it), any `\u` escape (which could spell one), and characters beyond the BMP (see above).
  */
 const NOT_AS_SENT = /__proto__|\\u|[\uD800-\uDFFF]/;
 
