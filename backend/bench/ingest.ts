@@ -6,12 +6,13 @@
 // servers run side by side, warmed up, and take turns in short windows, round after round, in a
 // rotating order; each ratio is taken within a round (seconds apart), and the table shows the
 // median round and the spread.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BatchSizes, type Measured, batchSizes, batchSizesSince, describeBatchSizes, measureIngest } from './ingest-measure.js';
 import { payloadPool } from './payload-pool.js';
 import { postLoad } from './post-load.js';
+import { fillRawHistory } from './raw-history.js';
 import { type Server, startBackend, startServer } from './processes.js';
 import { argument, printReport, round } from './report.js';
 
@@ -20,6 +21,8 @@ const duration = Number(argument('duration', '5'));
 const rounds = Number(argument('rounds', '6'));
 const agents = Number(argument('agents', '1000'));
 const warmup = Number(argument('warmup', '3'));
+/** Hours of raw samples each backend's database holds before it starts (0: an empty database). */
+const historyHours = Number(argument('history-hours', '0'));
 
 const SYNCS = ['full', 'normal'] as const;
 
@@ -45,11 +48,15 @@ type Round = { bare: Measured; backends: Record<string, { result: Measured; size
  * At one number of connections: the bare app and a backend with each --sync (on a fresh database)
  * are started and warmed up once, then take turns, `rounds` times over.
  */
-async function takeTurns(dir: string, bodies: string[], connections: number): Promise<Round[]> {
+async function takeTurns(dir: string, bodies: string[], connections: number, template: string | undefined): Promise<Round[]> {
   const servers: Record<string, Server> = {};
   try {
     servers.bare = await startServer('backend/bench/bare-koa.js', []);
-    for (const sync of SYNCS) servers[sync] = await startBackend(join(dir, `${sync}-${connections}.sqlite`), ['--sync', sync]);
+    for (const sync of SYNCS) {
+      const path = join(dir, `${sync}-${connections}.sqlite`);
+      if (template) copyFileSync(template, path);
+      servers[sync] = await startBackend(path, ['--sync', sync]);
+    }
     for (const server of Object.values(servers)) await warmUp(server, bodies, connections);
     const names = Object.keys(servers);
     const all: Round[] = [];
@@ -72,6 +79,8 @@ async function takeTurns(dir: string, bodies: string[], connections: number): Pr
     return all;
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
+    // A database with history takes most of a gigabyte: gone before the next number of connections.
+    for (const sync of SYNCS) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `${sync}-${connections}.sqlite${suffix}`), { force: true });
   }
 }
 
@@ -82,8 +91,14 @@ async function main() {
   const figures: Record<string, unknown>[] = [];
   const batches: string[] = [];
   try {
+    let template: string | undefined;
+    let historyRows = 0;
+    if (historyHours > 0) {
+      template = join(dir, 'history.sqlite');
+      historyRows = await fillRawHistory(template, bodies, historyHours, Date.now() / 1000);
+    }
     for (const connections of connectionCounts) {
-      const all = await takeTurns(dir, bodies, connections);
+      const all = await takeTurns(dir, bodies, connections, template);
       const row = (name: string, results: Measured[], ratios: number[] | undefined) => [
         connections,
         name,
@@ -116,9 +131,9 @@ async function main() {
     }
     printReport(
       'ingest',
-      `POST /metrics, ${rounds} rounds of ${duration} s per server after ${warmup} s of the same load not counted, ${agents} distinct agents with simulated payloads (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes), each backend on a fresh database; ratio = backend req/s / bare koa req/s of the same round (median round, and the range over rounds); other columns: medians`,
+      `POST /metrics, ${rounds} rounds of ${duration} s per server after ${warmup} s of the same load not counted, ${agents} distinct agents with simulated payloads (avg ${Math.round(bodies.reduce((s, b) => s + b.length, 0) / bodies.length)} bytes), each backend on a ${historyHours > 0 ? `database holding ${historyHours} h of raw samples (${historyRows.toLocaleString('en-US')} rows)` : 'fresh database'}; ratio = backend req/s / bare koa req/s of the same round (median round, and the range over rounds); other columns: medians`,
       rows,
-      { duration_s: duration, warmup_s: warmup, rounds, agents, runs: figures },
+      { duration_s: duration, warmup_s: warmup, history_hours: historyHours, rounds, agents, runs: figures },
     );
     console.log(`group commit, samples per transaction (all rounds):\n  ${batches.join('\n  ')}`);
   } finally {
