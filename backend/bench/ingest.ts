@@ -6,7 +6,7 @@
 // servers run side by side, warmed up, and take turns in short windows, round after round, in a
 // rotating order; each ratio is taken within a round (seconds apart), and the table shows the
 // median round and the spread.
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BatchSizes, type Measured, batchSizes, batchSizesSince, describeBatchSizes, measureIngest } from './ingest-measure.js';
@@ -45,8 +45,8 @@ const median = (values: readonly number[]): number => {
 type Round = { bare: Measured; backends: Record<string, { result: Measured; sizes: BatchSizes; ratio: number }> };
 
 /**
- * At one number of connections: the bare app and a backend with each --sync (on a fresh database)
- * are started and warmed up once, then take turns, `rounds` times over.
+ * At one number of connections: the bare app and a backend with each --sync (on a fresh database,
+ * or a copy of `template`) are started and warmed up once, then take turns, `rounds` times over.
  */
 async function takeTurns(dir: string, bodies: string[], connections: number, template: string | undefined): Promise<Round[]> {
   const servers: Record<string, Server> = {};
@@ -54,7 +54,13 @@ async function takeTurns(dir: string, bodies: string[], connections: number, tem
     servers.bare = await startServer('backend/bench/bare-koa.js', []);
     for (const sync of SYNCS) {
       const path = join(dir, `${sync}-${connections}.sqlite`);
-      if (template) copyFileSync(template, path);
+      if (template) {
+        copyFileSync(template, path);
+        // On the disk before any window starts: the kernel writing back a gigabyte during one would slow every server.
+        const fd = openSync(path, 'r+');
+        fsyncSync(fd);
+        closeSync(fd);
+      }
       servers[sync] = await startBackend(path, ['--sync', sync]);
     }
     for (const server of Object.values(servers)) await warmUp(server, bodies, connections);
@@ -79,7 +85,7 @@ async function takeTurns(dir: string, bodies: string[], connections: number, tem
     return all;
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
-    // A database with history takes most of a gigabyte: gone before the next number of connections.
+    // A database with hours of history takes gigabytes: gone before the next number of connections.
     for (const sync of SYNCS) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `${sync}-${connections}.sqlite${suffix}`), { force: true });
   }
 }
