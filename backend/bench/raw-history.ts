@@ -13,12 +13,12 @@ const INTERVAL = 10;
 
 /** `hours` of samples every 10 s up to `end`, for each agent of `bodies` (its first body, sent again); returns the rows written. */
 export async function fillRawHistory(path: string, bodies: readonly string[], hours: number, end: number): Promise<number> {
-  const firstBodies = new Map<string, string>();
-  for (const body of bodies) {
-    const agent = (JSON.parse(body) as MetricsPayload).agent_id;
-    if (!firstBodies.has(agent)) firstBodies.set(agent, body);
+  const firstBodies = new Map<string, { payload: MetricsPayload; text: string }>();
+  for (const text of bodies) {
+    const payload = JSON.parse(text) as MetricsPayload;
+    if (!firstBodies.has(payload.agent_id)) firstBodies.set(payload.agent_id, { payload, text });
   }
-  const agents = [...firstBodies.values()].map((text) => ({ payload: JSON.parse(text) as MetricsPayload, text }));
+  const agents = [...firstBodies.values()];
   const opened = openDatabase(path);
   try {
     await migrateToLatest(opened.db);
