@@ -1,10 +1,12 @@
 // Opening the database: better-sqlite3 under Kysely, with the pragmas a server on one file wants,
 // or a PostgreSQL pool when --db is a postgres:// URL.
+import { resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { type DialectName, isPostgresUrl } from './dialect.js';
 import { PostgresConnectError, openPostgres } from './postgres.js';
 import type { Database } from './schema.js';
+import { WalFlusher } from './wal-flush.js';
 
 export type Db = Kysely<Database>;
 
@@ -26,6 +28,11 @@ const sqliteHandles = new WeakMap<Db, SQLite.Database>();
 
 /** The better-sqlite3 handle under a Db opened by openDatabase; undefined for any other (or a transaction's). */
 export const sqliteHandleOf = (db: Db): SQLite.Database | undefined => sqliteHandles.get(db);
+
+const walFlushers = new WeakMap<SQLite.Database, WalFlusher>();
+
+/** What flushes the WAL of a file opened with --sync normal after its commits; undefined with full. */
+export const walFlusherOf = (sqlite: SQLite.Database): WalFlusher | undefined => walFlushers.get(sqlite);
 
 /**
  * A probe saying whether another connection (the CLI, a sqlite3 shell, a second backend) committed
@@ -107,6 +114,7 @@ export interface OpenOptions {
 /** A SQLite file (created if missing). */
 export function openDatabase(path: string, options: OpenOptions = {}): OpenedDatabase {
   let sqlite: SQLite.Database | undefined;
+  let journalMode: unknown;
   try {
     sqlite = new SQLite(path);
     // The busy timeout makes a brief lock by another process (a sqlite3 shell) wait instead of fail;
@@ -121,7 +129,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
       sqlite.pragma(`page_size = ${PAGE_SIZE}`);
       sqlite.pragma('auto_vacuum = INCREMENTAL');
     }
-    sqlite.pragma('journal_mode = WAL');
+    journalMode = sqlite.pragma('journal_mode = WAL', { simple: true });
     // After a checkpoint the WAL file is cut back to this size, however big a burst of deletes made it.
     sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     sqlite.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
@@ -133,12 +141,18 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   sqliteHandles.set(db, sqlite);
+  // NORMAL syncs the WAL only at checkpoints: flushed in the background after commits, it leaves them little to sync (store/wal-flush.ts).
+  const flusher = options.sync === 'normal' && journalMode === 'wal' ? new WalFlusher(`${resolve(path)}-wal`) : undefined;
+  if (flusher) walFlushers.set(sqlite, flusher);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
-    // Kysely's destroy() closes the better-sqlite3 handle too.
-    close: () => db.destroy(),
+    close: () => {
+      flusher?.close();
+      // Kysely's destroy() closes the better-sqlite3 handle too.
+      return db.destroy();
+    },
   };
 }
 

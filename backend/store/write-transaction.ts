@@ -2,7 +2,7 @@
 // blocking the event loop, and report a full disk or a lock held too long as what they are.
 import { sql } from 'kysely';
 import type SQLite from 'better-sqlite3';
-import { type Db, sqliteHandleOf } from './db.js';
+import { type Db, sqliteHandleOf, walFlusherOf } from './db.js';
 import { isPostgres } from './dialect.js';
 
 /** Another writer (a sqlite3 shell, a second backend) held the write lock for longer than we wait. */
@@ -93,7 +93,15 @@ function transactionStatements(db: Db): TransactionStatements {
   let statements = transactionStatementsOf.get(sqlite);
   if (!statements) {
     const [begin, commit, rollback] = ['begin immediate', 'commit', 'rollback'].map((text) => sqlite.prepare(text));
-    statements = { begin: () => void begin!.run(), commit: () => void commit!.run(), rollback: () => void rollback!.run() };
+    const flusher = walFlusherOf(sqlite);
+    statements = {
+      begin: () => void begin!.run(),
+      commit: () => {
+        commit!.run();
+        flusher?.noteCommit();
+      },
+      rollback: () => void rollback!.run(),
+    };
     transactionStatementsOf.set(sqlite, statements);
   }
   return statements;

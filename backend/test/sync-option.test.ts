@@ -1,7 +1,9 @@
 // --sync full|normal: SQLite's synchronous setting, the one trade of durability for speed.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, queryDb, runBackendCli, spawnBackend, startTestBackend, tempDir } from './helpers.js';
+import { walFlusherOf } from '../store/db.js';
 import { healthyExample } from './payloads.js';
 
 let dir: ReturnType<typeof tempDir> | undefined;
@@ -20,6 +22,36 @@ describe('--sync', () => {
         await backend.close();
       }
     }
+  });
+
+  it('with normal, flushes the WAL in the background after commits, and lets go of it at close; with full, the commit syncs', async () => {
+    dir = tempDir();
+    const walFds = (file: string) => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === `${file}-wal`;
+      } catch {
+        return false; // the directory's own descriptor, gone once read
+      }
+    }).length;
+    const full = await startTestBackend(join(dir.path, 'full.sqlite'), {}, { sync: 'full' });
+    expect(walFlusherOf(full.database.sqlite)).toBeUndefined();
+    await full.close();
+
+    const file = join(dir.path, 'normal.sqlite');
+    const backend = await startTestBackend(file, {}, { sync: 'normal' });
+    const flusher = walFlusherOf(backend.database.sqlite)!;
+    expect(flusher).toBeDefined();
+    // Each burst of commits is followed by a flush, the second as the first.
+    for (const sampleId of ['s1', 's2']) {
+      const flushed = flusher.nextFlush();
+      expect((await postJson(`${backend.url}/metrics`, { ...healthyExample, sample_id: sampleId })).status).toBe(200);
+      await flushed;
+    }
+    // SQLite's own descriptor and the flusher's.
+    expect(walFds(file)).toBe(2);
+    await backend.close();
+    expect(walFds(file)).toBe(0);
+    expect(queryDb(file, 'select sample_id from samples order by id')).toEqual([{ sample_id: 's1' }, { sample_id: 's2' }]);
   });
 
   it('is taken from the command line and from FLEETMON_SYNC, and stores samples either way', async () => {
