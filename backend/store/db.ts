@@ -1,6 +1,6 @@
 // Opening the database: better-sqlite3 under Kysely, with the pragmas a server on one file wants,
 // or a PostgreSQL pool when --db is a postgres:// URL.
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { type DialectName, isPostgresUrl } from './dialect.js';
@@ -141,8 +141,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): OpenedDat
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   sqliteHandles.set(db, sqlite);
-  // NORMAL syncs the WAL only at checkpoints: flushed in the background after commits, it leaves them little to sync (store/wal-flush.ts).
-  const flusher = options.sync === 'normal' && journalMode === 'wal' ? new WalFlusher(`${resolve(path)}-wal`) : undefined;
+  // NORMAL syncs the WAL only at checkpoints: flushed in the background after commits, it leaves them
+  // little to sync (store/wal-flush.ts). SQLite keeps the WAL beside the file a symlink points to.
+  const flusher = options.sync === 'normal' && journalMode === 'wal' ? new WalFlusher(`${realpathSync(path)}-wal`) : undefined;
   if (flusher) walFlushers.set(sqlite, flusher);
   return {
     db,
