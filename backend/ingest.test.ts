@@ -1,7 +1,7 @@
 // Group commit: concurrent samples share transactions, yet each is stored, judged and acknowledged
 // exactly as if it had come alone, and one that fails takes no other down with it.
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsPayload } from '../shared/payload.js';
 import { builtInRules, type RuleSet } from './alerts/rule-set.js';
 import { IngestQueue } from './ingest.js';
@@ -42,6 +42,29 @@ describe('IngestQueue', () => {
       { kind: 'recovered', n: 30 * 5 * 12 },
     ]);
     expect(queryDb(dbPath, 'select count(*) as n from samples')).toEqual([{ n: 300 }]);
+  });
+
+  it('under load waits a millisecond for more samples before a transaction; a sample alone does not wait', async () => {
+    const sizes: number[] = [];
+    const queue = new IngestQueue(database.db, builtInRules(), undefined, undefined, undefined, undefined, (size) => sizes.push(size));
+    const send = (id: string) => queue.submit(withAgent(healthyExample, id), 1000);
+    const ioRound = () => new Promise((resolve) => setImmediate(resolve));
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      // Alone, and after a transaction of one: stored with no timer run (it would hang otherwise).
+      await send('a');
+      await Promise.all([send('b'), send('c')]);
+      // After a transaction of two: a sample sent several rounds of I/O after another still joins it.
+      const first = send('d');
+      for (let i = 0; i < 4; i++) await ioRound();
+      const second = send('e');
+      vi.advanceTimersByTime(1);
+      await Promise.all([first, second]);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(sizes).toEqual([1, 2, 2]);
+    expect(queryDb(dbPath, 'select count(*) as n from samples')).toEqual([{ n: 5 }]);
   });
 
   it('fails only the sample at fault when a batch cannot be written', async () => {

@@ -117,6 +117,9 @@ interface Job extends IncomingSample {
 /** Most samples one commit carries; bounds how long the write lock is held. */
 const MAX_BATCH = 256;
 
+/** Under load, how long a transaction waits for more samples before it starts (PostgreSQL's commit_delay). */
+export const COMMIT_DELAY_MS = 1;
+
 /**
  * Group commit: samples that arrive while a transaction is being written wait for the next one,
  * and go in together. Each is still acknowledged only after its transaction committed, and is
@@ -126,6 +129,8 @@ const MAX_BATCH = 256;
 export class IngestQueue {
   private queue: Job[] = [];
   private draining = false;
+  /** Samples in the last transaction: more than one says the backend is under load. */
+  private lastBatchSize = 0;
   /** Why samples cannot be stored right now (a full disk), for GET /health; null while they can. */
   storageProblem: string | null = null;
 
@@ -166,7 +171,13 @@ export class IngestQueue {
       // bytes came in while the first round was being parsed. Waiting one round more than that
       // costs a turn of the event loop and gave nothing clear in bench:ingest; one round fewer
       // left batches at 16 connections at 8.8 samples instead of 12.2, each paying a commit.
-      setImmediate(() => setImmediate(() => void this.drain()));
+      // Under load (the last transaction carried several samples) it waits a millisecond first,
+      // as PostgreSQL's commit_delay does, for the senders just answered to send again: at 16
+      // connections batches grew from 11.9 to 14.1 samples and a commit's sync went further. A
+      // sample that comes alone never waits for it.
+      const start = () => setImmediate(() => setImmediate(() => void this.drain()));
+      if (this.lastBatchSize > 1) setTimeout(start, COMMIT_DELAY_MS);
+      else start();
     });
   }
 
@@ -174,6 +185,7 @@ export class IngestQueue {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
+        this.lastBatchSize = batch.length;
         let results: IngestResult[];
         const started = performance.now();
         try {
