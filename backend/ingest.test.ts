@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsPayload } from '../shared/payload.js';
 import { builtInRules, type RuleSet } from './alerts/rule-set.js';
-import { IngestQueue } from './ingest.js';
+import { COMMIT_DELAY_MS, IngestQueue } from './ingest.js';
 import { type OpenedDatabase, openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { queryDb, tempDir } from './test/helpers.js';
@@ -44,7 +44,7 @@ describe('IngestQueue', () => {
     expect(queryDb(dbPath, 'select count(*) as n from samples')).toEqual([{ n: 300 }]);
   });
 
-  it('under load waits a millisecond for more samples before a transaction; a sample alone does not wait', async () => {
+  it('under load waits a millisecond for more samples before a transaction; once samples come one at a time, none waits', async () => {
     const sizes: number[] = [];
     const queue = new IngestQueue(database.db, builtInRules(), undefined, undefined, undefined, undefined, (size) => sizes.push(size));
     const send = (id: string) => queue.submit(withAgent(healthyExample, id), 1000);
@@ -58,7 +58,7 @@ describe('IngestQueue', () => {
       const first = send('d');
       for (let i = 0; i < 4; i++) await ioRound();
       const second = send('e');
-      vi.advanceTimersByTime(1);
+      vi.advanceTimersByTime(COMMIT_DELAY_MS);
       await Promise.all([first, second]);
     } finally {
       vi.useRealTimers();

@@ -173,8 +173,9 @@ export class IngestQueue {
       // left batches at 16 connections at 8.8 samples instead of 12.2, each paying a commit.
       // Under load (the last transaction carried several samples) it waits a millisecond first,
       // as PostgreSQL's commit_delay does, for the senders just answered to send again: at 16
-      // connections batches grew from 11.9 to 14.1 samples and a commit's sync went further. A
-      // sample that comes alone never waits for it.
+      // connections in bench:ingest batches grew from 11.9 to 14.1 samples, so each commit's fixed
+      // cost (with --sync full, a sync of the WAL) was shared by more. Once samples come one at a
+      // time, none waits.
       const start = () => setImmediate(() => setImmediate(() => void this.drain()));
       if (this.lastBatchSize > 1) setTimeout(start, COMMIT_DELAY_MS);
       else start();
