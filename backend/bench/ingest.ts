@@ -50,10 +50,11 @@ type Round = { bare: Measured; backends: Record<string, { result: Measured; size
  */
 async function takeTurns(dir: string, bodies: string[], connections: number, template: string | undefined): Promise<Round[]> {
   const servers: Record<string, Server> = {};
+  const dbPath = (sync: string) => join(dir, `${sync}-${connections}.sqlite`);
   try {
     servers.bare = await startServer('backend/bench/bare-koa.js', []);
     for (const sync of SYNCS) {
-      const path = join(dir, `${sync}-${connections}.sqlite`);
+      const path = dbPath(sync);
       if (template) {
         copyFileSync(template, path);
         // On the disk before any window starts: the kernel writing back a gigabyte during one would slow every server.
@@ -86,7 +87,7 @@ async function takeTurns(dir: string, bodies: string[], connections: number, tem
   } finally {
     await Promise.all(Object.values(servers).map((server) => server.stop()));
     // A database with hours of history takes gigabytes: gone before the next number of connections.
-    for (const sync of SYNCS) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `${sync}-${connections}.sqlite${suffix}`), { force: true });
+    for (const sync of SYNCS) for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath(sync)}${suffix}`, { force: true });
   }
 }
 
